@@ -1,0 +1,99 @@
+"""Speed figures for the budgets in DESIGN.md, printed rather than asserted.
+
+Usage::
+
+    python -m explainer.bench            # 3 cold page runs, each in a fresh process
+    python -m explainer.bench --repeat 5
+
+A cold run is a new Python process that imports the app and runs the whole page once through
+Streamlit's ``AppTest`` (empty caches, nothing imported): the script time a first visitor to a
+fresh server waits for. Warm runs repeat the page in the same process with the caches full.
+Medians are quoted because shared machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET_COLD_S = 4.0
+BUDGET_WARM_S = 0.3
+
+_CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from streamlit.testing.v1 import AppTest
+t1 = time.perf_counter()
+at = AppTest.from_file(sys.argv[1], default_timeout=120)
+t2 = time.perf_counter()
+at.run()
+t3 = time.perf_counter()
+assert not at.exception, [e.value for e in at.exception]
+warm = []
+for _ in range(int(sys.argv[2])):
+    t = time.perf_counter()
+    at.run()
+    warm.append(time.perf_counter() - t)
+print(json.dumps({"streamlit_import": t1 - t0, "cold_script": t3 - t2, "warm": warm}))
+"""
+
+
+def _child(warm_runs: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(ROOT / "streamlit_app.py"), str(warm_runs)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _sections(seed: int = 0) -> dict[str, float]:
+    """Time of each section's cached computations on first call (without Streamlit's cache)."""
+    from explainer.sections import critical_points, descent
+
+    jobs = {
+        "descent: network lesson": lambda: descent.network_lesson.__wrapped__(seed, descent.NET_STEP.default),
+        "descent: surface run + sweep": lambda: descent.surface_run.__wrapped__(
+            "double-well", *descent.SURFACES["double-well"].start, descent.STEP_SIZE.default, descent.STEPS.default
+        ),
+        "descent: saddle lesson": lambda: descent.saddle_lesson.__wrapped__(),
+        "critical-points: grid descent": lambda: critical_points.basins.__wrapped__(
+            "four-traps", "gd", 0.1, critical_points.STEPS.default, critical_points.GRID.default, 0.0, seed
+        ),
+    }
+    times = {}
+    for name, job in jobs.items():
+        t = time.perf_counter()
+        job()
+        times[name] = time.perf_counter() - t
+    return times
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="cold processes to start (default 3)")
+    parser.add_argument("--warm", type=int, default=5, help="warm reruns per process (default 5)")
+    args = parser.parse_args(argv)
+
+    runs = [_child(args.warm) for _ in range(args.repeat)]
+    cold = statistics.median(r["cold_script"] for r in runs)
+    warm = statistics.median(w for r in runs for w in r["warm"])
+    print(f"full page, cold (fresh process, empty caches): median {cold:.2f} s over {args.repeat} runs")
+    print(f"  budget {BUDGET_COLD_S:.1f} s -> {cold / BUDGET_COLD_S:.0%} of budget")
+    print(f"full page, warm rerun (caches full): median {warm * 1000:.0f} ms over {args.repeat * args.warm} runs")
+    print(f"  budget {BUDGET_WARM_S * 1000:.0f} ms -> {warm / BUDGET_WARM_S:.0%} of budget")
+    print("first-call time of each cached computation (this process, imports already paid):")
+    for name, seconds in _sections().items():
+        print(f"  {name:34s} {seconds * 1000:7.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Curves over training time: loss, gradient norm, stalls, and comparisons across step sizes."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from explainer.charts.theme import END_COLORS, OKABE_ITO, STALL_COLORS, color_scale, title
+
+#: Smallest gradient norm drawn on a log axis (an exact zero has no logarithm).
+GRAD_FLOOR = 1e-16
+
+
+def run_frame(losses, grad_norms, every: int = 1) -> pd.DataFrame:
+    """``step, loss, grad_norm`` of one run, keeping every ``every``-th step and the last."""
+    losses, grads = np.asarray(losses, float), np.asarray(grad_norms, float)
+    keep = np.unique(np.concatenate([np.arange(0, len(losses), max(every, 1)), [len(losses) - 1]]))
+    return pd.DataFrame({"step": keep, "loss": losses[keep], "grad_norm": np.maximum(grads[keep], GRAD_FLOOR)})
+
+
+def _bands(stalls: pd.DataFrame | None) -> list[alt.Chart]:
+    if stalls is None or stalls.empty:
+        return []
+    return [
+        alt.Chart(stalls)
+        .mark_rect(opacity=0.22)
+        .encode(
+            x="start:Q",
+            x2="end:Q",
+            color=alt.Color(
+                "kind:N",
+                title="stalled on",
+                scale=color_scale(STALL_COLORS, stalls["kind"]),
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("kind:N", title="stalled on"),
+                alt.Tooltip("start:Q", title="from step"),
+                alt.Tooltip("end:Q", title="to step"),
+                alt.Tooltip("steps:Q", title="steps"),
+            ],
+        )
+    ]
+
+
+def _events(events: pd.DataFrame | None) -> list[alt.Chart]:
+    if events is None or events.empty:
+        return []
+    base = alt.Chart(events).encode(x="step:Q")
+    rule = base.mark_rule(color=OKABE_ITO["vermillion"], strokeDash=[4, 3], strokeWidth=1.5)
+    text = base.mark_text(align="left", dx=4, dy=-4, color=OKABE_ITO["vermillion"], fontWeight="bold").encode(
+        text="label:N", y=alt.value(10)
+    )
+    return [rule, text]
+
+
+def run_curves(
+    run: pd.DataFrame,
+    *,
+    chart_title: str,
+    subtitle: str | None = None,
+    stalls: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    height: int = 190,
+) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """Loss, and gradient norm on a log axis, against step: two charts meant to be stacked.
+
+    ``stalls`` (``start, end, steps, kind``) are shaded behind both; ``events`` (``step, label``)
+    are marked with a dashed rule, e.g. the step where a run diverged. Two charts rather than a
+    vertical concatenation, because only single and layered views can stretch to their container.
+    """
+    x = alt.X("step:Q", title="step (iterations)", scale=alt.Scale(domainMin=0, nice=False))
+    loss = (
+        alt.Chart(run)
+        .mark_line(color=OKABE_ITO["blue"], strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+            tooltip=["step:Q", alt.Tooltip("loss:Q", format=".6g")],
+        )
+    )
+    grad = (
+        alt.Chart(run)
+        .mark_line(color=OKABE_ITO["orange"], strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("grad_norm:Q", title="gradient norm (log)", scale=alt.Scale(type="log")),
+            tooltip=["step:Q", alt.Tooltip("grad_norm:Q", format=".3g", title="gradient norm")],
+        )
+    )
+    top = alt.layer(*_bands(stalls), loss, *_events(events)).properties(
+        title=title(chart_title, subtitle), height=height, width="container"
+    )
+    bands = [
+        b.encode(color=alt.Color("kind:N", scale=color_scale(STALL_COLORS, stalls["kind"]), legend=None))
+        for b in _bands(stalls)
+    ]
+    bottom = alt.layer(*bands, grad, *_events(events)).properties(height=height - 20, width="container")
+    return top, bottom
+
+
+def lr_sweep(
+    sweep: pd.DataFrame, *, limit: float | None, chosen: float | None, chart_title: str, subtitle: str | None = None
+) -> alt.LayerChart:
+    """Steps to converge against step size (log axes), coloured by outcome.
+
+    ``sweep`` has ``lr, steps, outcome``; ``limit`` draws the stability bound ``2 / lambda_max``
+    and ``chosen`` the reader's current step size.
+    """
+    outcomes = {
+        "converged": OKABE_ITO["blue"],
+        "ran out of steps": OKABE_ITO["orange"],
+        "diverged": OKABE_ITO["vermillion"],
+    }
+    x = alt.X("lr:Q", title="step size (learning rate, log)", scale=alt.Scale(type="log"))
+    points = (
+        alt.Chart(sweep)
+        .mark_point(filled=True, size=70)
+        .encode(
+            x=x,
+            y=alt.Y("steps:Q", title="steps taken (log)", scale=alt.Scale(type="log")),
+            color=alt.Color("outcome:N", title="outcome", scale=color_scale(outcomes, sweep["outcome"])),
+            shape=alt.Shape("outcome:N", legend=None),
+            tooltip=[alt.Tooltip("lr:Q", format=".4g", title="step size"), "steps:Q", "outcome:N"],
+        )
+    )
+    layers = [points]
+    marks = []
+    if limit is not None and np.isfinite(limit):
+        marks.append(dict(lr=limit, label=f"2/λ = {limit:.3g}", color=OKABE_ITO["vermillion"]))
+    if chosen is not None:
+        marks.append(dict(lr=chosen, label=f"yours: {chosen:g}", color=OKABE_ITO["grey"]))
+    if marks:
+        frame = pd.DataFrame(marks)
+        base = alt.Chart(frame).encode(x="lr:Q")
+        layers.append(base.mark_rule(strokeDash=[5, 3]).encode(color=alt.Color("color:N", scale=None)))
+        layers.append(
+            base.mark_text(align="left", dx=4, dy=8, fontWeight="bold").encode(
+                text="label:N", y=alt.value(0), color=alt.Color("color:N", scale=None)
+            )
+        )
+    return alt.layer(*layers).properties(title=title(chart_title, subtitle), height=260, width="container")
+
+
+def training_curves(curves: pd.DataFrame, *, chart_title: str, subtitle: str | None = None) -> alt.LayerChart:
+    """Training loss per epoch for several step sizes (``epoch, loss, lr``), log loss axis."""
+    palette = [OKABE_ITO[k] for k in ("sky", "blue", "green", "vermillion", "purple", "orange")]
+    labels = list(dict.fromkeys(curves["lr"]))
+    line = (
+        alt.Chart(curves)
+        .mark_line(strokeWidth=2.2)
+        .encode(
+            x=alt.X("epoch:Q", title="epoch (one full-batch step each)"),
+            y=alt.Y("loss:Q", title="training loss (log)", scale=alt.Scale(type="log")),
+            color=alt.Color(
+                "lr:N", title="step size", sort=labels, scale=alt.Scale(domain=labels, range=palette[: len(labels)])
+            ),
+            tooltip=["lr:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
+        )
+    )
+    return line.properties(title=title(chart_title, subtitle), height=260, width="container")
+
+
+def end_counts(counts: pd.DataFrame, *, chart_title: str, subtitle: str | None = None) -> alt.Chart:
+    """Horizontal bars: how many runs ended at each kind of place (``end, runs, share``)."""
+    order = [k for k in END_COLORS if k in set(counts["end"])]
+    bars = alt.Chart(counts).encode(
+        y=alt.Y("end:N", title=None, sort=order),
+        x=alt.X("runs:Q", title="runs (starts)"),
+    )
+    return (
+        bars.mark_bar().encode(
+            color=alt.Color("end:N", scale=color_scale(END_COLORS, order), legend=None),
+            tooltip=["end:N", "runs:Q", alt.Tooltip("share:Q", format=".0%")],
+        )
+        + bars.mark_text(align="left", dx=3).encode(text=alt.Text("share:Q", format=".0%"))
+    ).properties(title=title(chart_title, subtitle), height=alt.Step(26), width="container")
+
+
+def distance_curves(frame: pd.DataFrame, *, chart_title: str, subtitle: str | None = None) -> alt.Chart:
+    """Distance from a critical point against step, one line per start (``step, distance, start``)."""
+    starts = list(dict.fromkeys(frame["start"]))
+    palette = [OKABE_ITO[k] for k in ("vermillion", "blue", "green", "orange", "purple", "sky")]
+    return (
+        alt.Chart(frame)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("step:Q", title="step (iterations)"),
+            y=alt.Y(
+                "distance:Q",
+                title="distance from the saddle (log)",
+                scale=alt.Scale(type="log", domain=[1e-3, 1e3], clamp=True),
+            ),
+            color=alt.Color(
+                "start:N",
+                title="start (1, y0)",
+                sort=starts,
+                scale=alt.Scale(domain=starts, range=palette[: len(starts)]),
+            ),
+            tooltip=["start:N", "step:Q", alt.Tooltip("distance:Q", format=".3g")],
+        )
+        .properties(title=title(chart_title, subtitle), height=240, width="container")
+    )

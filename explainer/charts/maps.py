@@ -1,0 +1,190 @@
+"""Maps of a two-weight loss surface: heat, contour lines, critical points, descent paths, basins.
+
+Every function takes plain arrays or data frames and returns an Altair chart; nothing here
+draws on the page.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from explainer.charts.theme import (
+    CONTOUR_COLOR,
+    CRITICAL_SHAPES,
+    END_COLORS,
+    LOSS_SCHEME,
+    PATH_COLOR,
+    color_scale,
+    title,
+)
+
+KIND_NAMES = {
+    "global-minimum": "global minimum",
+    "local-minimum": "local minimum",
+    "saddle": "saddle",
+    "maximum": "maximum",
+    "plateau": "plateau",
+}
+
+
+def _edges(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mid = (v[:-1] + v[1:]) / 2
+    lo = np.concatenate([[v[0] - (mid[0] - v[0])], mid])
+    hi = np.concatenate([mid, [v[-1] + (v[-1] - mid[-1])]])
+    return lo, hi
+
+
+def heat_frame(xs, ys, z) -> pd.DataFrame:
+    """One rectangle per grid value: columns ``x, x2, y, y2, loss``."""
+    xs, ys, z = np.asarray(xs), np.asarray(ys), np.asarray(z)
+    xl, xh = _edges(xs)
+    yl, yh = _edges(ys)
+    jj, ii = np.meshgrid(np.arange(len(ys)), np.arange(len(xs)), indexing="ij")
+    return pd.DataFrame(
+        {
+            "x": xl[ii].ravel(),
+            "x2": xh[ii].ravel(),
+            "y": yl[jj].ravel(),
+            "y2": yh[jj].ravel(),
+            "loss": z.ravel(),
+        }
+    )
+
+
+def _axes(bounds):
+    (x0, x1), (y0, y1) = bounds
+    x = alt.X("x:Q", title="weight x", scale=alt.Scale(domain=[x0, x1], nice=False, zero=False))
+    y = alt.Y("y:Q", title="weight y", scale=alt.Scale(domain=[y0, y1], nice=False, zero=False))
+    return x, y
+
+
+def heat_layer(heat: pd.DataFrame, bounds, *, log_color: bool = False) -> alt.Chart:
+    """Loss as colour, viridis, on a symmetric-log scale when the values span decades."""
+    x, y = _axes(bounds)
+    scale = alt.Scale(scheme=LOSS_SCHEME, type="symlog" if log_color else "linear")
+    return (
+        alt.Chart(heat)
+        .mark_rect(opacity=0.9)
+        .encode(
+            x=x,
+            x2="x2:Q",
+            y=y,
+            y2="y2:Q",
+            color=alt.Color("loss:Q", title="loss", scale=scale, legend=alt.Legend(orient="right")),
+            tooltip=[alt.Tooltip("loss:Q", format=".4g")],
+        )
+    )
+
+
+def contour_layer(segments: np.ndarray, bounds, *, opacity: float = 0.7) -> alt.Chart:
+    """Contour lines as rules from the rows ``(x1, y1, x2, y2, level)`` of ``contour_segments``."""
+    frame = pd.DataFrame(segments, columns=["x", "y", "x2", "y2", "level"])
+    x, y = _axes(bounds)
+    return (
+        alt.Chart(frame)
+        .mark_rule(color=CONTOUR_COLOR, strokeWidth=0.8, opacity=opacity, clip=True)
+        .encode(x=x, y=y, x2="x2:Q", y2="y2:Q")
+    )
+
+
+def critical_frame(surface) -> pd.DataFrame:
+    """The surface's listed critical points: ``x, y, kind, name, loss``."""
+    rows = [
+        dict(x=p.xy[0], y=p.xy[1], kind=p.kind, name=KIND_NAMES[p.kind], loss=float(surface.value(p.xy)))
+        for p in surface.critical_points
+    ]
+    return pd.DataFrame(rows, columns=["x", "y", "kind", "name", "loss"])
+
+
+def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
+    """Critical points as white markers, shaped by kind (filled circles are global minima)."""
+    x, y = _axes(bounds)
+    kinds = [k for k in CRITICAL_SHAPES if k in set(points["kind"])]
+    names = [KIND_NAMES[k] for k in kinds]
+    return (
+        alt.Chart(points)
+        .mark_point(size=140, filled=True, fill="white", stroke="black", strokeWidth=1.5, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            shape=alt.Shape(
+                "name:N",
+                title="critical point",
+                scale=alt.Scale(domain=names, range=[CRITICAL_SHAPES[k] for k in kinds]),
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="kind"),
+                alt.Tooltip("x:Q", format=".4f"),
+                alt.Tooltip("y:Q", format=".4f"),
+                alt.Tooltip("loss:Q", format=".4f"),
+            ],
+        )
+    )
+
+
+def path_layers(paths: pd.DataFrame, bounds, *, color: str = PATH_COLOR, width: float = 2.5) -> list[alt.Chart]:
+    """Descent paths (``run, step, x, y``) with a dark halo, a ring at the start and a dot at the end."""
+    x, y = _axes(bounds)
+    line = alt.Chart(paths).encode(x=x, y=y, order="step:Q", detail="run:N")
+    halo = line.mark_line(color="black", strokeWidth=width + 2, opacity=0.45, clip=True)
+    path = line.mark_line(color=color, strokeWidth=width, clip=True)
+    firsts = paths.loc[paths.groupby("run")["step"].idxmin()]
+    lasts = paths.loc[paths.groupby("run")["step"].idxmax()]
+    start = (
+        alt.Chart(firsts)
+        .mark_point(shape="circle", size=90, color=color, strokeWidth=2.5, clip=True)
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")])
+    )
+    end = (
+        alt.Chart(lasts)
+        .mark_point(shape="diamond", size=110, filled=True, color=color, stroke="black", clip=True)
+        .encode(
+            x=x,
+            y=y,
+            tooltip=[
+                alt.Tooltip("step:Q", title="last step"),
+                alt.Tooltip("x:Q", format=".4f"),
+                alt.Tooltip("y:Q", format=".4f"),
+            ],
+        )
+    )
+    return [halo, path, start, end]
+
+
+def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:
+    """Each start's cell coloured by where its run ended (``x, x2, y, y2, end, steps``)."""
+    x, y = _axes(bounds)
+    return (
+        alt.Chart(cells)
+        .mark_rect(opacity=0.62)
+        .encode(
+            x=x,
+            x2="x2:Q",
+            y=y,
+            y2="y2:Q",
+            color=alt.Color(
+                "end:N",
+                title="run ended at",
+                scale=color_scale(END_COLORS, cells["end"]),
+                legend=alt.Legend(orient="bottom", direction="horizontal", columns=3),
+            ),
+            tooltip=[
+                alt.Tooltip("end:N", title="ended at"),
+                alt.Tooltip("x0:Q", title="start x", format=".2f"),
+                alt.Tooltip("y0:Q", title="start y", format=".2f"),
+                alt.Tooltip("steps:Q", title="steps taken"),
+            ],
+        )
+    )
+
+
+def compose(layers, *, chart_title: str, subtitle: str | None = None, height: int = 420) -> alt.LayerChart:
+    """Stack map layers under one title; colour and shape legends stay independent."""
+    return (
+        alt.layer(*layers)
+        .resolve_scale(color="independent", shape="independent")
+        .properties(title=title(chart_title, subtitle), height=height, width="container")
+    )

@@ -1,0 +1,133 @@
+"""Finding the stretches of a run where training stalls, and what kind of ground it stalled on.
+
+A stall is a stretch of at least ``window`` steps in which the gradient norm stays below
+``grad_tol`` and the loss moves by less than ``loss_tol`` over the following ``window`` steps.
+Each stall is labelled from the Hessian at its flattest step: ``"minimum"``, ``"saddle"`` (with
+its index, the number of downhill directions), ``"maximum"``, or ``"plateau"`` when every
+curvature is below ``flat_tol``. A stall was escaped if the run left it and later went clearly
+lower (by more than ``loss_tol``); a run that is kicked out of a minimum and rolls back is not
+an escape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from explainer.core import curvature
+
+STALL_KINDS = ("minimum", "saddle", "maximum", "plateau", "unknown")
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Steps ``start`` (inclusive) to ``end`` (exclusive) of a run, where it stood still."""
+
+    start: int
+    end: int
+    kind: str
+    at: int
+    loss: float
+    grad_norm: float
+    index: int | None
+    escaped: bool
+
+    @property
+    def duration(self) -> int:
+        """Number of steps spent in the stall."""
+        return self.end - self.start
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open ``(start, end)`` of every run of ``True`` in a boolean vector."""
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def find_stalls(
+    losses,
+    grad_norms,
+    *,
+    window: int = 25,
+    grad_tol: float | None = None,
+    loss_tol: float | None = None,
+    eigenvalues: Callable[[int], np.ndarray] | None = None,
+    flat_tol: float = 1e-8,
+) -> list[Stall]:
+    """Stalls of one run.
+
+    Parameters
+    ----------
+    losses, grad_norms : arrays of shape (k+1,)
+        The run's loss and gradient norm at every point, start first.
+    window : int
+        Shortest stall, in steps.
+    grad_tol : float, optional
+        Gradient norm below which the run counts as stalled; by default 1% of the run's
+        largest gradient norm.
+    loss_tol : float, optional
+        Largest loss change over ``window`` steps inside a stall; by default 1% of the run's
+        loss range (or 1e-12 if the loss never moved).
+    eigenvalues : callable, optional
+        ``eigenvalues(i)`` gives the Hessian eigenvalues at step ``i``. Without it every stall
+        is labelled ``"unknown"``.
+    flat_tol : float
+        Curvature at or below this counts as flat (see :func:`curvature.flat_tolerance`).
+
+    Returns
+    -------
+    list of Stall, in order.
+    """
+    losses = np.asarray(losses, dtype=float)
+    grads = np.asarray(grad_norms, dtype=float)
+    if losses.shape != grads.shape or losses.ndim != 1:
+        raise ValueError("losses and grad_norms must be 1-D arrays of the same length")
+    n = len(losses)
+    if n == 0:
+        return []
+    if grad_tol is None:
+        grad_tol = 0.01 * float(np.max(grads))
+    if loss_tol is None:
+        spread = float(np.max(losses) - np.min(losses))
+        loss_tol = max(0.01 * spread, 1e-12)
+    ahead = np.minimum(np.arange(n) + window, n - 1)
+    quiet = (grads < grad_tol) & (np.abs(losses[ahead] - losses) <= loss_tol)
+    stalls = []
+    for start, end in _runs(quiet):
+        if end - start < window:
+            continue
+        at = start + int(np.argmin(grads[start:end]))
+        kind, idx = "unknown", None
+        if eigenvalues is not None:
+            ev = np.asarray(eigenvalues(at), dtype=float)
+            shape = curvature.classify(ev, atol=flat_tol)
+            kind = {"flat": "plateau"}.get(shape, shape)
+            idx = curvature.index(ev, atol=flat_tol)
+        stalls.append(
+            Stall(
+                start=start,
+                end=end,
+                kind=kind,
+                at=at,
+                loss=float(losses[at]),
+                grad_norm=float(grads[at]),
+                index=idx,
+                escaped=bool(end < n and np.min(losses[end:]) < losses[at] - loss_tol),
+            )
+        )
+    return stalls
+
+
+def surface_stalls(surface, trajectory, *, flat_tol: float, **kwargs) -> list[Stall]:
+    """:func:`find_stalls` for a run on a surface, labelled from the surface's Hessian."""
+    positions = trajectory.positions
+    return find_stalls(
+        trajectory.losses,
+        trajectory.grad_norms,
+        eigenvalues=lambda i: curvature.eigenvalues(surface, positions[i]),
+        flat_tol=flat_tol,
+        **kwargs,
+    )

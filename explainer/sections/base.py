@@ -1,0 +1,32 @@
+"""What every section is: a slug, a title, its controls, and a render function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from explainer.ui.controls import Control
+
+ARTICLE = "Neural network: Escaping from non-global minimum traps"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Page-wide state handed to every section."""
+
+    seed: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """One step of the walkthrough; ``slug`` is part of the public URL scheme."""
+
+    slug: str
+    title: str
+    summary: str
+    controls: tuple[Control, ...]
+    render: Callable[[Context], None]
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.controls)

@@ -1,0 +1,177 @@
+"""Controls declared once as data, rendered as Streamlit widgets bound to the URL.
+
+Each control has a stable key ``"<slug>.<name>"`` that is also its URL parameter. Streamlit
+seeds a bound widget from the URL and silently drops a value it cannot use; before it does, we
+check the value the same way and tell the reader what was ignored, so that a mistyped link never
+fails quietly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+WIDGETS = ("slider", "select_slider", "select", "segmented", "toggle", "number")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One reader-facing control.
+
+    ``widget`` is one of :data:`WIDGETS`. Sliders and number inputs use ``lo``, ``hi`` and
+    ``step`` (ints give an integer widget); choice widgets use ``options`` and ``format``,
+    whose output is also what the URL holds.
+    """
+
+    key: str
+    label: str
+    widget: str
+    default: Any
+    options: tuple = ()
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    format: Callable[[Any], str] = str
+    help: str | None = None
+    number_format: str | None = None
+
+    def __post_init__(self):
+        if self.widget not in WIDGETS:
+            raise ValueError(f"unknown widget {self.widget!r}")
+        if "." not in self.key:
+            raise ValueError(f"control key {self.key!r} must look like '<slug>.<name>'")
+        if self.options and self.default not in self.options:
+            raise ValueError(f"default {self.default!r} of {self.key} is not an option")
+
+    @property
+    def is_int(self) -> bool:
+        return isinstance(self.default, int) and not isinstance(self.default, bool)
+
+    def labels(self) -> list[str]:
+        """The options as the URL spells them."""
+        return [self.format(o) for o in self.options]
+
+    def with_range(self, lo: float, hi: float, default: float) -> Control:
+        """The same control over another range (for example the current surface's window)."""
+        return dataclasses.replace(self, lo=lo, hi=hi, default=default)
+
+    def with_default(self, default) -> Control:
+        """The same control with another default (for example one that suits the current surface)."""
+        return dataclasses.replace(self, default=default)
+
+    def problem(self, raw: str | list[str] | None) -> str | None:
+        """Why a URL value cannot be used, or ``None`` if it can (or if there is none)."""
+        if raw is None:
+            return None
+        if isinstance(raw, list):
+            return "it is given more than once"
+        if self.widget in ("select", "select_slider", "segmented"):
+            if raw in self.labels():
+                return None
+            shown = ", ".join(self.labels()[:8]) + (", ..." if len(self.options) > 8 else "")
+            return f"it is not one of the choices ({shown})"
+        if self.widget == "toggle":
+            return None if raw.lower() in ("true", "false") else "it is neither true nor false"
+        try:
+            number = float(raw)
+        except ValueError:
+            return "it is not a number"
+        if not math.isfinite(number):
+            return "it is not a finite number"
+        if self.is_int and number != int(number):
+            return "it is not a whole number"
+        if (self.lo is not None and number < self.lo) or (self.hi is not None and number > self.hi):
+            return f"it is outside {self.format_value(self.lo)} to {self.format_value(self.hi)}"
+        return None
+
+    def format_value(self, value) -> str:
+        if self.options:
+            return self.format(value)
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+
+def url_notice(control: Control) -> str | None:
+    """A sentence for the reader if the URL holds a value for ``control`` that will be ignored."""
+    raw = st.query_params.get_all(control.key)
+    raw = None if not raw else (raw[0] if len(raw) == 1 else raw)
+    why = control.problem(raw)
+    if why is None:
+        return None
+    shown = raw if isinstance(raw, str) else "&".join(raw)
+    return (
+        f"The link asked for **{control.label}** = `{shown}`, but {why}; "
+        f"showing the default, {control.format_value(control.default)}."
+    )
+
+
+def render(control: Control, where=None):
+    """Draw ``control`` (in ``where``, default the current container) and return its value."""
+    where = where if where is not None else st
+    notice = url_notice(control)
+    if notice:
+        where.warning(notice, icon=":material/link_off:")
+    common = dict(key=control.key, help=control.help, bind="query-params")
+    if control.widget == "slider":
+        cast = int if control.is_int else float
+        return where.slider(
+            control.label,
+            min_value=cast(control.lo),
+            max_value=cast(control.hi),
+            value=cast(control.default),
+            step=cast(control.step) if control.step is not None else None,
+            format=control.number_format,
+            **common,
+        )
+    if control.widget == "number":
+        cast = int if control.is_int else float
+        return where.number_input(
+            control.label,
+            min_value=cast(control.lo),
+            max_value=cast(control.hi),
+            value=cast(control.default),
+            step=cast(control.step) if control.step is not None else None,
+            **common,
+        )
+    if control.widget == "select_slider":
+        return where.select_slider(
+            control.label,
+            options=list(control.options),
+            value=control.default,
+            format_func=control.format,
+            **common,
+        )
+    if control.widget == "select":
+        return where.selectbox(
+            control.label,
+            options=list(control.options),
+            index=control.options.index(control.default),
+            format_func=control.format,
+            **common,
+        )
+    if control.widget == "segmented":
+        value = where.segmented_control(
+            control.label,
+            options=list(control.options),
+            default=control.default,
+            format_func=control.format,
+            **common,
+        )
+        return control.default if value is None else value  # a click on the chosen one clears it
+    return where.toggle(control.label, value=bool(control.default), **common)
+
+
+def render_all(controls: Sequence[Control], columns: int | None = None) -> dict[str, Any]:
+    """Render several controls, optionally spread over ``columns``; returns ``{name: value}``."""
+    values = {}
+    slots = st.columns(columns) if columns else [None] * len(controls)
+    for i, control in enumerate(controls):
+        where = slots[i % len(slots)] if columns else None
+        values[control.key.split(".", 1)[1]] = render(control, where)
+    return values

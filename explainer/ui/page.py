@@ -1,0 +1,71 @@
+"""Page-wide pieces: which sections a URL asks for, what it asked for that we ignore, the sidebar."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import streamlit as st
+
+from explainer.sections.base import ARTICLE, Section
+from explainer.ui import controls as ui
+
+#: Parameters that are not controls: ours (``section``) and Streamlit's own.
+RESERVED = frozenset({"section", "embed", "embed_options"})
+
+SEED = ui.Control(
+    "page.seed", "Seed", "number", 0, lo=0, hi=9999, step=1,
+    help="Every random draw on the page (data, initial weights, noise) follows from this number, "
+    "so a link reproduces exactly what you see.",
+)  # fmt: skip
+
+
+def resolve(params: Mapping[str, str], sections: Sequence[Section]) -> tuple[list[Section], list[str], list[str]]:
+    """The sections to show, sentences about what the URL asked for that we ignore, and the
+    unknown parameter names (to drop from the URL)."""
+    notices = []
+    by_slug = {s.slug: s for s in sections}
+    chosen = list(sections)
+    slug = params.get("section")
+    if slug is not None:
+        if slug in by_slug:
+            chosen = [by_slug[slug]]
+        else:
+            names = ", ".join(f"`{s}`" for s in by_slug)
+            notices.append(
+                f"The link asked for section `{slug}`, which does not exist (there are {names}); showing them all."
+            )
+    known = set(RESERVED) | {SEED.key} | {k for s in sections for k in s.keys}
+    unknown = sorted(k for k in params if k not in known)
+    if unknown:
+        listed = ", ".join(f"`{k}`" for k in unknown)
+        notices.append(f"Ignored link parameter{'s' if len(unknown) > 1 else ''} this page does not know: {listed}.")
+    return chosen, notices, unknown
+
+
+def intro() -> None:
+    st.title("Escaping the traps")
+    st.markdown(
+        "Where does training a neural network get stuck, and how does it get out? This explainer walks "
+        f"through the blog post *{ARTICLE}* claim by claim, and backs each one with computation you can "
+        "change: real scikit-learn networks and small surfaces whose every critical point is known. "
+        "Where the post is loose, the numbers below say what is actually true."
+    )
+
+
+def sidebar(sections: Sequence[Section], shown: Sequence[Section]) -> int:
+    """Table of contents, the page-wide seed, and how to share or embed; returns the seed."""
+    with st.sidebar:
+        st.markdown("### Escaping the traps")
+        single = len(shown) == 1 and len(sections) > 1
+        for i, s in enumerate(sections, start=1):
+            target = f"#{s.slug}" if not single else f"?section={s.slug}"
+            st.markdown(f"{i}. [{s.title}]({target})  \n<small>{s.summary}</small>", unsafe_allow_html=True)
+        if single:
+            st.markdown("[Show the whole walkthrough](?)")
+        st.divider()
+        seed = int(ui.render(SEED))
+        st.caption(
+            "Every control is in the page's address: copy it to share exactly this view. "
+            "Add `?section=<name>&embed=true` to embed one section in an iframe."
+        )
+    return seed

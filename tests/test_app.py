@@ -1,0 +1,160 @@
+"""The whole page, headless, through Streamlit's AppTest: it runs, every control is found by its
+key, changing a control changes what the page computes, and links with bad values are handled."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explainer.sections import SECTIONS
+from explainer.ui.page import SEED
+
+APP = "../streamlit_app.py"
+TIMEOUT = 180
+
+ACCESSOR = {
+    "slider": "slider",
+    "select_slider": "select_slider",
+    "select": "selectbox",
+    "segmented": "segmented_control",
+    "number": "number_input",
+    "toggle": "toggle",
+}
+
+
+def run(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def widget(at: AppTest, control):
+    return getattr(at, ACCESSOR[control.widget])(key=control.key)
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for box in ("success", "warning", "error", "info"):
+        parts += [b.value for b in getattr(at, box)]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    return run()
+
+
+def test_page_runs_with_both_sections(page):
+    headers = [h.value for h in page.header]
+    assert any("How a network learns" in h for h in headers)
+    assert any("Where the gradient vanishes" in h for h in headers)
+    assert page.title[0].value == "Escaping the traps"
+
+
+def test_every_control_is_on_the_page_under_its_key(page):
+    # The noise control only shows for noisy and perturbed descent; it is checked below.
+    for section in SECTIONS:
+        for control in section.controls:
+            if control.key == "critical-points.noise":
+                continue
+            found = widget(page, control)
+            assert found.key == control.key
+    assert page.number_input(key=SEED.key).value == SEED.default
+
+
+def test_noise_control_appears_for_noisy_descent():
+    at = run()
+    at.selectbox(key="critical-points.method").set_value("noisy").run()
+    assert at.select_slider(key="critical-points.noise").value == 0.5
+
+
+def _verdict(at: AppTest) -> str:
+    boxes = [b.value for kind in ("success", "warning", "error") for b in getattr(at, kind)]
+    return next(b for b in boxes if "step" in b and ("Stopped" in b or "Used all" in b or "Diverged" in b))
+
+
+def test_default_run_stops_in_the_shallow_valley(page):
+    verdict = _verdict(page)
+    assert "local minimum" in verdict
+    assert "(1.0000, 0.0000)" in verdict
+
+
+def test_a_large_step_diverges_and_the_page_says_where():
+    at = run()
+    at.select_slider(key="descent.lr").set_value(1.5).run()
+    verdict = _verdict(at)
+    step = int(re.search(r"Diverged at step (\d+)", verdict).group(1))
+    assert 1 <= step < 100
+    sweep = next(c.value for c in at.caption if "fastest step size" in c.value)
+    assert "upward the run diverges" in sweep
+
+
+def test_moving_the_start_changes_where_descent_ends():
+    at = run()
+    at.slider(key="descent.x0").set_value(-1.5).run()
+    verdict = _verdict(at)
+    assert "global minimum" in verdict
+    assert "(-1.0000, 0.0000)" in verdict
+
+
+def _starts(at: AppTest) -> int:
+    match = re.search(r"Of (\d+) starts", texts(at))
+    return int(match.group(1))
+
+
+def test_grid_size_and_optimiser_change_the_basins():
+    at = run()
+    assert _starts(at) == 21 * 21
+    before = texts(at)
+    at.select_slider(key="critical-points.grid").set_value(15).run()
+    assert _starts(at) == 15 * 15
+    at.selectbox(key="critical-points.method").set_value("adam").run()
+    assert not at.exception
+    assert "plateau after" not in texts(at)  # Adam's normalised steps cross the flat table
+    assert before != texts(at)
+
+
+def test_seed_changes_the_worked_example():
+    at = run()
+    first = [m.value for m in at.markdown if "Forward pass" in m.value or "Point #" in m.value]
+    at.number_input(key=SEED.key).set_value(7).run()
+    second = [m.value for m in at.markdown if "Forward pass" in m.value or "Point #" in m.value]
+    assert first != second
+
+
+def test_section_parameter_shows_one_section():
+    at = run(section="critical-points")
+    headers = [h.value for h in at.header]
+    assert len(headers) == 1 and "Where the gradient vanishes" in headers[0]
+    assert not at.title  # no page intro in a single-section embed
+
+
+def test_unknown_section_is_reported_and_everything_shown():
+    at = run(section="nowhere")
+    assert len(at.header) == len(SECTIONS)
+    assert any("`nowhere`" in w.value for w in at.warning)
+
+
+def test_bad_control_value_is_reported_and_replaced_by_the_default():
+    at = run(**{"descent.lr": "abc", "critical-points.grid": "99"})
+    notices = [w.value for w in at.warning]
+    assert any("Step size" in n and "`abc`" in n for n in notices)
+    assert any("Starts per side" in n and "`99`" in n for n in notices)
+    assert at.select_slider(key="descent.lr").value == 0.1
+    assert at.select_slider(key="critical-points.grid").value == 21
+
+
+def test_good_control_value_from_the_link_is_used():
+    at = run(**{"descent.lr": "0.5", "descent.surface": "four-traps"})
+    assert at.select_slider(key="descent.lr").value == 0.5
+    assert at.selectbox(key="descent.surface").value == "four-traps"
+    assert not [w.value for w in at.warning if "link" in w.value]
+
+
+def test_unknown_parameter_is_reported():
+    at = run(colour="red")
+    assert any("`colour`" in w.value for w in at.warning)
