@@ -14,12 +14,15 @@ st.set_page_config(page_title="Escaping the traps", page_icon=":material/landsca
 shown, notices, unknown = page.resolve(st.query_params, SECTIONS)
 for key in unknown:
     del st.query_params[key]
-seed = page.sidebar(SECTIONS, shown)
-if len(shown) > 1:
+single = len(shown) == 1
+if not single:
     page.intro()
 for notice in notices:
     st.warning(notice, icon=":material/link_off:")
+body = st.container()
+seed = page.footer(st.container()) if single else page.sidebar(SECTIONS)
 
 context = Context(seed=seed)
-for section in shown:
-    st.fragment(section.render)(context)
+with body:
+    for section in shown:
+        st.fragment(section.render)(context)

@@ -6,10 +6,21 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explainer.charts.theme import END_COLORS, OKABE_ITO, STALL_COLORS, color_scale, title
+from explainer.charts.theme import END_COLORS, OKABE_ITO, STALL_COLORS, color_scale, fit_width, title
 
 #: Smallest gradient norm drawn on a log axis (an exact zero has no logarithm).
 GRAD_FLOOR = 1e-16
+
+
+def decades(values) -> list[float]:
+    """Powers of ten spanning ``values`` (at most about six of them), for tidy log axes."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return [1.0]
+    lo, hi = int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max())))
+    stride = max(1, (hi - lo) // 6 + 1)
+    return [10.0**e for e in range(lo, hi + 1, stride)]
 
 
 def run_frame(losses, grad_norms, every: int = 1) -> pd.DataFrame:
@@ -62,7 +73,7 @@ def run_curves(
     subtitle: str | None = None,
     stalls: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
-    height: int = 190,
+    height: int = 140,
 ) -> tuple[alt.LayerChart, alt.LayerChart]:
     """Loss, and gradient norm on a log axis, against step: two charts meant to be stacked.
 
@@ -85,18 +96,21 @@ def run_curves(
         .mark_line(color=OKABE_ITO["orange"], strokeWidth=2)
         .encode(
             x=x,
-            y=alt.Y("grad_norm:Q", title="gradient norm (log)", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "grad_norm:Q",
+                title="gradient norm (log)",
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(values=decades(run["grad_norm"]), format=".0e"),
+            ),
             tooltip=["step:Q", alt.Tooltip("grad_norm:Q", format=".3g", title="gradient norm")],
         )
     )
-    top = alt.layer(*_bands(stalls), loss, *_events(events)).properties(
-        title=title(chart_title, subtitle), height=height, width="container"
-    )
+    top = fit_width(alt.layer(*_bands(stalls), loss, *_events(events)), height, title=title(chart_title, subtitle))
     bands = [
         b.encode(color=alt.Color("kind:N", scale=color_scale(STALL_COLORS, stalls["kind"]), legend=None))
         for b in _bands(stalls)
     ]
-    bottom = alt.layer(*bands, grad, *_events(events)).properties(height=height - 20, width="container")
+    bottom = fit_width(alt.layer(*bands, grad, *_events(events)), height)
     return top, bottom
 
 
@@ -140,7 +154,7 @@ def lr_sweep(
                 text="label:N", y=alt.value(0), color=alt.Color("color:N", scale=None)
             )
         )
-    return alt.layer(*layers).properties(title=title(chart_title, subtitle), height=260, width="container")
+    return fit_width(alt.layer(*layers), 240, title=title(chart_title, subtitle))
 
 
 def training_curves(curves: pd.DataFrame, *, chart_title: str, subtitle: str | None = None) -> alt.LayerChart:
@@ -159,7 +173,7 @@ def training_curves(curves: pd.DataFrame, *, chart_title: str, subtitle: str | N
             tooltip=["lr:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
         )
     )
-    return line.properties(title=title(chart_title, subtitle), height=260, width="container")
+    return fit_width(line, 240, title=title(chart_title, subtitle))
 
 
 def end_counts(counts: pd.DataFrame, *, chart_title: str, subtitle: str | None = None) -> alt.Chart:
@@ -175,14 +189,19 @@ def end_counts(counts: pd.DataFrame, *, chart_title: str, subtitle: str | None =
             tooltip=["end:N", "runs:Q", alt.Tooltip("share:Q", format=".0%")],
         )
         + bars.mark_text(align="left", dx=3).encode(text=alt.Text("share:Q", format=".0%"))
-    ).properties(title=title(chart_title, subtitle), height=alt.Step(26), width="container")
+    ).properties(
+        title=title(chart_title, subtitle),
+        height=alt.Step(26),
+        width="container",
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+    )
 
 
 def distance_curves(frame: pd.DataFrame, *, chart_title: str, subtitle: str | None = None) -> alt.Chart:
     """Distance from a critical point against step, one line per start (``step, distance, start``)."""
     starts = list(dict.fromkeys(frame["start"]))
     palette = [OKABE_ITO[k] for k in ("vermillion", "blue", "green", "orange", "purple", "sky")]
-    return (
+    chart = (
         alt.Chart(frame)
         .mark_line(strokeWidth=2)
         .encode(
@@ -200,5 +219,5 @@ def distance_curves(frame: pd.DataFrame, *, chart_title: str, subtitle: str | No
             ),
             tooltip=["start:N", "step:Q", alt.Tooltip("distance:Q", format=".3g")],
         )
-        .properties(title=title(chart_title, subtitle), height=240, width="container")
     )
+    return fit_width(chart, 220, title=title(chart_title, subtitle))

@@ -113,7 +113,7 @@ def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
                 "name:N",
                 title="critical point",
                 scale=alt.Scale(domain=names, range=[CRITICAL_SHAPES[k] for k in kinds]),
-                legend=alt.Legend(orient="top", direction="horizontal"),
+                legend=alt.Legend(orient="right"),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title="kind"),
@@ -169,7 +169,7 @@ def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:
                 "end:N",
                 title="run ended at",
                 scale=color_scale(END_COLORS, cells["end"]),
-                legend=alt.Legend(orient="bottom", direction="horizontal", columns=3),
+                legend=alt.Legend(orient="right"),
             ),
             tooltip=[
                 alt.Tooltip("end:N", title="ended at"),
@@ -181,10 +181,18 @@ def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:
     )
 
 
-def compose(layers, *, chart_title: str, subtitle: str | None = None, height: int = 420) -> alt.LayerChart:
-    """Stack map layers under one title; colour and shape legends stay independent."""
-    return (
-        alt.layer(*layers)
-        .resolve_scale(color="independent", shape="independent")
-        .properties(title=title(chart_title, subtitle), height=height, width="container")
+def map_size(bounds, longest: int = 380) -> tuple[int, int]:
+    """Plot ``(width, height)`` in pixels that keeps a map's aspect ratio, longest side ``longest``."""
+    (x0, x1), (y0, y1) = bounds
+    ratio = (y1 - y0) / (x1 - x0)
+    return (longest, round(longest * ratio)) if ratio <= 1 else (round(longest / ratio), longest)
+
+
+def compose(layers, *, bounds, chart_title: str, subtitle: str | None = None, longest: int = 340) -> alt.LayerChart:
+    """Stack map layers under one title, at a fixed size that keeps the map's aspect ratio
+    (a map must not be stretched); colour and shape legends stay independent, on the right."""
+    width, height = map_size(bounds, longest)
+    chart = alt.layer(*layers).resolve_scale(color="independent", shape="independent")
+    return chart.properties(
+        title=title(chart_title, subtitle), width=width, height=height, autosize=alt.AutoSizeParams(type="pad")
     )

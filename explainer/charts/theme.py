@@ -57,6 +57,14 @@ def title(text: str, subtitle: str | None = None) -> alt.Title:
     return alt.Title(text, subtitle=subtitle or "", anchor="start")
 
 
+def fit_width(chart, height: int, **props):
+    """Stretch ``chart`` to its container's width while ``height`` stays the plotting area's
+    height (Vega's ``fit-x``; plain ``fit`` would squeeze the plot to make room for legends)."""
+    return chart.properties(
+        height=height, width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding"), **props
+    )
+
+
 def color_scale(mapping: dict[str, str], present=None) -> alt.Scale:
     """An ordinal colour scale over ``mapping``'s keys (restricted to ``present`` if given)."""
     keys = [k for k in mapping if present is None or k in set(present)]

@@ -20,7 +20,7 @@ def _threshold(ev: np.ndarray, tol: float, atol: float) -> float:
     return max(tol * scale, atol)
 
 
-def classify(eigenvalues, tol: float = 1e-6, atol: float = 1e-8) -> str:
+def classify(eigenvalues, tol: float = 1e-6, atol: float = 1e-7) -> str:
     """Kind of stationary point given the Hessian's eigenvalues.
 
     Returns ``"minimum"`` (no clearly negative eigenvalue and at least one clearly positive),
@@ -40,7 +40,7 @@ def classify(eigenvalues, tol: float = 1e-6, atol: float = 1e-8) -> str:
     return "flat"
 
 
-def index(eigenvalues, tol: float = 1e-6, atol: float = 1e-8) -> int:
+def index(eigenvalues, tol: float = 1e-6, atol: float = 1e-7) -> int:
     """Number of clearly negative eigenvalues: the number of independent downhill directions."""
     ev = np.asarray(eigenvalues, dtype=float).ravel()
     return int((ev < -_threshold(ev, tol, atol)).sum())

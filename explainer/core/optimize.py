@@ -216,6 +216,8 @@ def _run(
 
     def evaluate_rows(rows: np.ndarray, points: np.ndarray):
         """Loss, gradient and gradient norm at ``points`` (the runs ``rows``); ``ok`` marks finite ones."""
+        if rows.size == 0:
+            return np.empty(0), np.empty((0, d)), np.empty(0), np.empty(0, dtype=bool)
         fv, gv = evaluate(points)
         fv = np.asarray(fv, dtype=float).reshape(rows.size)
         gv = np.asarray(gv, dtype=float).reshape(rows.size, d)
@@ -245,7 +247,11 @@ def _run(
     kicks: list[list[int]] = [[] for _ in range(n)]
     last = steps
     for k in range(steps):
+        if not active.any():
+            last = k
+            break
         if method == "perturbed":
+            state.since_kick = state.since_kick + 1
             small = active & (gn < opts.kick_below) & (state.since_kick >= opts.kick_every)
             # A kick that did not lower the loss by a clear margin means a true minimum: stop.
             margin = 0.1 * opts.kick_below * opts.noise
@@ -258,7 +264,7 @@ def _run(
             state.kick_now = small
             state.loss_at_kick = np.where(small, f, state.loss_at_kick)
             state.kicked |= small
-            state.since_kick = np.where(small, 0, state.since_kick + 1)
+            state.since_kick = np.where(small, 0, state.since_kick)
             for i in np.flatnonzero(small):
                 kicks[i].append(k)
         x_new = update(x, g, state, opts, k, rng)

@@ -306,7 +306,7 @@ def _saxe() -> Surface:
 # and the Hessian are both of order exp(-2 R^2 / w^2), which is what makes it a plateau.
 # Topology forces a second saddle: a surface that rises to the edge of the map and holds two
 # minima and one summit (the table) must hold two saddles. It sits in the gully at the table's
-# uphill foot, with a gentle downhill direction (eigenvalue about -0.12) along the gully.
+# uphill foot, with a gentle downhill direction (eigenvalue about -0.11) along the gully.
 
 _BOWL = dict(centre=(0.0, -0.5), height=1.0, width=3.0)
 _WELLS = ((-1.3, -0.9, 2.0, 0.75), (1.4, -1.0, 1.0, 0.5))  # (cx, cy, depth, sigma)

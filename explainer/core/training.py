@@ -21,11 +21,11 @@ from sklearn.neural_network import MLPClassifier
 
 
 def _spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    half = n // 2
-    t = np.sqrt(rng.uniform(size=half)) * 3 * np.pi
+    t = np.sqrt(rng.uniform(size=n)) * 3 * np.pi
     arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (3 * np.pi)
-    X = np.concatenate([arm, -arm]) + noise * rng.standard_normal((2 * half, 2)) / 3
-    return X, np.concatenate([np.zeros(half, int), np.ones(half, int)])
+    y = (np.arange(n) >= n // 2).astype(int)  # the second arm is the first turned half a circle
+    X = np.where(y[:, None] == 1, -arm, arm) + noise * rng.standard_normal((n, 2)) / 3
+    return X, y
 
 
 def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

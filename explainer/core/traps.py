@@ -81,6 +81,7 @@ class GridDescent:
     xs: np.ndarray  # (side,)
     ys: np.ndarray  # (side,)
     batch: Batch
+    ends: np.ndarray  # (n, 2) where each run was judged (for noisy runs, after the quench)
     labels: np.ndarray  # (n,) of END_LABELS
     stalls: tuple[tuple[Stall, ...], ...]
     still: float
@@ -89,10 +90,6 @@ class GridDescent:
     @property
     def starts(self) -> np.ndarray:
         return self.batch.positions[0]
-
-    @property
-    def ends(self) -> np.ndarray:
-        return self.batch.ends
 
     def counts(self) -> dict[str, int]:
         """How many runs ended with each label (every label present, zeros included)."""
@@ -197,4 +194,6 @@ def grid_descent(
             )
         )
     stalls = tuple(stalls)
-    return GridDescent(xs=xs, ys=ys, batch=batch, labels=labels, stalls=stalls, still=still, flat_tol=flat_tol)
+    return GridDescent(
+        xs=xs, ys=ys, batch=batch, ends=ends, labels=labels, stalls=stalls, still=still, flat_tol=flat_tol
+    )

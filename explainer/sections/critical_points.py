@@ -121,9 +121,9 @@ def basins(name: str, method: str, lr: float, steps: int, side: int, noise: floa
     layers.append(maps.critical_layer(maps.critical_frame(surface), surface.bounds))
     map_chart = maps.compose(
         layers,
+        bounds=surface.bounds,
         chart_title=f"Where {n} runs of {METHODS[method]} ended",
-        subtitle=f"{surface.title}; each square is a start, coloured by where its run ended; a few runs drawn",
-        height=460,
+        subtitle=f"{surface.title} · each square is one start, coloured by where its run ended",
     )
     counts_chart = curves.end_counts(
         count_frame, chart_title="Ends by kind", subtitle="labelled from the Hessian at each end"
@@ -197,7 +197,7 @@ def render(ctx: Context) -> None:
     noise = ui.render(NOISE, c6) if method in NOISY else 0.0
     res = basins(name, method, float(lr), int(steps), int(side), float(noise), ctx.seed)
 
-    left, right = st.columns([1.35, 1], gap="medium")
+    left, right = st.columns([1.5, 1], gap="medium")
     with left:
         show_chart(
             res["map_chart"],

@@ -137,6 +137,7 @@ def surface_run(name: str, x0: float, y0: float, lr: float, steps: int) -> dict:
             *maps.path_layers(path, bounds),
             maps.critical_layer(backdrop["critical"], bounds),
         ],
+        bounds=bounds,
         chart_title=f"Gradient descent on the {surface.title}",
         subtitle="ring: start · diamond: end · white marks: critical points",
     )
@@ -319,7 +320,7 @@ def _surface_part() -> None:
     res = surface_run(name, float(x0), float(y0), float(lr), int(steps))
     text, box = _verdict(res)
     getattr(st, box)(text)
-    left, right = st.columns([1.1, 1], gap="medium")
+    left, right = st.columns([1.25, 1], gap="medium")
     with left:
         show_chart(
             res["map_chart"],

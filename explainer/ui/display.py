@@ -51,7 +51,8 @@ def show_chart(vl_spec: dict | list[dict], data: pd.DataFrame, *, name: str, key
     """
     specs = vl_spec if isinstance(vl_spec, list) else [vl_spec]
     for one in specs:
-        st.vega_lite_chart(one, width="stretch", alt=caption)
+        fixed = isinstance(one.get("width"), int | float)  # maps keep their aspect ratio
+        st.vega_lite_chart(one, width="content" if fixed else "stretch", alt=caption)
     vl_spec = specs[0] if len(specs) == 1 else _stack(specs)
     text, menu = st.columns([0.84, 0.16], vertical_alignment="top")
     text.caption(caption)

@@ -52,20 +52,25 @@ def intro() -> None:
     )
 
 
-def sidebar(sections: Sequence[Section], shown: Sequence[Section]) -> int:
+def sidebar(sections: Sequence[Section]) -> int:
     """Table of contents, the page-wide seed, and how to share or embed; returns the seed."""
     with st.sidebar:
         st.markdown("### Escaping the traps")
-        single = len(shown) == 1 and len(sections) > 1
         for i, s in enumerate(sections, start=1):
-            target = f"#{s.slug}" if not single else f"?section={s.slug}"
-            st.markdown(f"{i}. [{s.title}]({target})  \n<small>{s.summary}</small>", unsafe_allow_html=True)
-        if single:
-            st.markdown("[Show the whole walkthrough](?)")
+            st.markdown(f"{i}. [{s.title}](#{s.slug})  \n<small>{s.summary}</small>", unsafe_allow_html=True)
         st.divider()
         seed = int(ui.render(SEED))
         st.caption(
             "Every control is in the page's address: copy it to share exactly this view. "
             "Add `?section=<name>&embed=true` to embed one section in an iframe."
         )
+    return seed
+
+
+def footer(where) -> int:
+    """For a single embedded section: the seed and a link to the whole walkthrough, tucked into
+    an expander under the section instead of a sidebar; returns the seed."""
+    with where.expander("Seed and links", icon=":material/tune:"):
+        seed = int(ui.render(SEED))
+        st.markdown(f"Part of *Escaping the traps*, an explainer of *{ARTICLE}*. [Open the whole walkthrough](?)")
     return seed

@@ -1,0 +1,140 @@
+"""The app served for real and read in headless Chromium: no exception box, every chart drawn,
+a control that updates the page and the URL, and a single section for an iframe.
+
+Uses Debian's Chromium at /usr/bin/chromium through Playwright; never downloads a browser.
+Skips (with the reason) where either is missing; CI installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
+ARGS += ["--disable-component-update", "--disable-sync"]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true"),
+            *(f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read().strip() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("the Streamlit server never became healthy")
+        yield url
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page, charts: int, timeout_ms: int = 120_000) -> None:
+    """Wait until at least ``charts`` charts are drawn and the app is idle. (The app also
+    reports "notRunning" before its first run, so the chart count is what proves it has run.)"""
+    page.wait_for_function(
+        """(n) => {
+            const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+            const app = document.querySelector('[data-testid="stApp"]');
+            return charts.length >= n && charts.every(c => c.querySelector('canvas, svg'))
+                && app && app.getAttribute('data-test-script-state') === 'notRunning';
+        }""",
+        arg=charts,
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(300)
+
+
+def test_full_page_draws_every_chart_without_errors(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server)
+    _settle(page, charts=9)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    assert charts.count() >= 9
+    drawn = page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
+    assert drawn.count() >= charts.count()
+    headings = page.locator("h2").all_inner_texts()
+    assert any("How a network learns" in h for h in headings)
+    assert any("Where the gradient vanishes" in h for h in headings)
+    page.close()
+
+
+def test_a_control_reruns_and_lands_in_the_url(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/?section=descent")
+    _settle(page, charts=5)
+    verdict = page.locator('[data-testid="stAlertContentWarning"]').first.inner_text()
+    assert "local minimum" in verdict
+    group = page.locator('[data-testid="stButtonGroup"]').first
+    group.get_by_text("3.0", exact=True).click()
+    page.wait_for_function("() => window.location.search.includes('descent.net_lr=3.0')", timeout=30_000)
+    # The worked example is recomputed with the new step size: w moves by 3 times the gradient.
+    page.wait_for_function("() => document.body.innerText.includes('− 3 × (')", timeout=60_000)
+    _settle(page, charts=5)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def test_single_section_for_an_iframe(server, browser):
+    page = browser.new_page(viewport={"width": 900, "height": 900})
+    page.goto(f"{server}/?section=critical-points&embed=true")
+    _settle(page, charts=3)
+    headings = page.locator("h2").all_inner_texts()
+    assert len(headings) == 1 and "Where the gradient vanishes" in headings[0]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def test_bad_link_value_shows_a_notice_not_a_traceback(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/?section=descent&descent.steps=banana")
+    _settle(page, charts=5)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    notice = page.locator('[data-testid="stAlert"]').filter(has_text="banana")
+    assert notice.count() == 1
+    assert "Largest number of steps" in notice.inner_text()
+    page.close()

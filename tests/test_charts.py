@@ -1,0 +1,215 @@
+"""Chart specs: every factory builds a valid Vega-Lite spec (Altair validates it against the
+schema) with the marks, fields, titles and axis titles a reader needs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from explainer.charts import curves, maps
+from explainer.charts.theme import END_COLORS, STALL_COLORS
+from explainer.core.contours import contour_segments, quantile_levels
+from explainer.core.surfaces import SURFACES
+
+
+def layers(spec: dict) -> list[dict]:
+    """Every single-view layer of a spec, depth first."""
+    found = []
+    for layer in spec.get("layer", []):
+        found += layers(layer) if "layer" in layer else [layer]
+    return found if "layer" in spec else [spec]
+
+
+def mark_type(view: dict) -> str:
+    mark = view["mark"]
+    return mark if isinstance(mark, str) else mark["type"]
+
+
+def fields(view: dict) -> dict[str, str]:
+    return {ch: enc.get("field") for ch, enc in view.get("encoding", {}).items() if isinstance(enc, dict)}
+
+
+def data_of(spec: dict, view: dict) -> list[dict]:
+    return spec["datasets"][view["data"]["name"]]
+
+
+def axis_titles(spec: dict) -> set[str]:
+    titles = set()
+    for view in layers(spec):
+        for channel in ("x", "y"):
+            enc = view.get("encoding", {}).get(channel)
+            if isinstance(enc, dict) and enc.get("title"):
+                titles.add(enc["title"])
+    return titles
+
+
+@pytest.fixture(scope="module")
+def surface():
+    return SURFACES["double-well"]
+
+
+@pytest.fixture(scope="module")
+def map_spec(surface):
+    xs, ys, z = surface.grid(21)
+    heat = maps.heat_frame(xs, ys, z)
+    segments = contour_segments(xs, ys, z, quantile_levels(z, 6))
+    path = pd.DataFrame({"run": 0, "step": [0, 1, 2], "x": [1.8, 1.5, 1.2], "y": [1.2, 0.9, 0.5]})
+    chart = maps.compose(
+        [
+            maps.heat_layer(heat, surface.bounds),
+            maps.contour_layer(segments, surface.bounds),
+            *maps.path_layers(path, surface.bounds),
+            maps.critical_layer(maps.critical_frame(surface), surface.bounds),
+        ],
+        bounds=surface.bounds,
+        chart_title="Gradient descent",
+        subtitle="sub",
+        longest=400,
+    )
+    return chart.to_dict()  # validates against the Vega-Lite schema
+
+
+def test_map_has_heat_contours_path_markers(map_spec, surface):
+    kinds = [mark_type(v) for v in layers(map_spec)]
+    assert kinds == ["rect", "rule", "line", "line", "point", "point", "point"]
+    heat, rules, _halo, path = layers(map_spec)[:4]
+    assert fields(heat)["color"] == "loss"
+    assert len(data_of(map_spec, heat)) == 21 * 21
+    assert {"x", "y", "x2", "y2"} <= set(fields(rules))
+    assert fields(path)["order"] == "step"
+    assert map_spec["title"]["text"] == "Gradient descent"
+    assert axis_titles(map_spec) == {"weight x", "weight y"}
+    # The axes are pinned to the surface's window.
+    x_scale = heat["encoding"]["x"]["scale"]["domain"]
+    assert x_scale == list(surface.bounds[0])
+
+
+def test_map_critical_points_are_the_surfaces(map_spec, surface):
+    markers = layers(map_spec)[-1]
+    rows = data_of(map_spec, markers)
+    assert len(rows) == len(surface.critical_points)
+    assert {r["kind"] for r in rows} == {"global-minimum", "local-minimum", "saddle"}
+    assert markers["encoding"]["shape"]["field"] == "name"
+
+
+def test_map_keeps_the_aspect_ratio_of_its_window(map_spec):
+    # double well: 4 wide, 3 tall
+    assert (map_spec["width"], map_spec["height"]) == (400, 300)
+
+
+def test_map_size_puts_the_longest_side_first():
+    assert maps.map_size(((0, 4), (0, 3)), longest=400) == (400, 300)
+    assert maps.map_size(((0, 1), (0, 2)), longest=400) == (200, 400)
+    assert maps.map_size(((-3, 3), (-3, 3)), longest=380) == (380, 380)
+
+
+def test_heat_frame_cells_tile_the_window():
+    xs, ys = np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0])
+    frame = maps.heat_frame(xs, ys, np.arange(6.0).reshape(2, 3))
+    assert len(frame) == 6
+    assert frame["x"].min() == -0.5 and frame["x2"].max() == 2.5
+    assert frame["y"].min() == -1.0 and frame["y2"].max() == 3.0
+    assert np.allclose(frame["x2"] - frame["x"], 1.0)
+
+
+def test_basin_layer_colours_follow_the_end_labels():
+    cells = pd.DataFrame(
+        {
+            "x": [0.0, 1.0],
+            "x2": [1.0, 2.0],
+            "y": [0.0, 0.0],
+            "y2": [1.0, 1.0],
+            "x0": [0.5, 1.5],
+            "y0": [0.5, 0.5],
+            "end": ["local minimum", "global minimum"],
+            "steps": [10, 20],
+        }
+    )
+    spec = maps.compose([maps.basin_layer(cells, ((0, 2), (0, 1)))], bounds=((0, 2), (0, 1)), chart_title="B").to_dict()
+    scale = layers(spec)[0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["global minimum", "local minimum"]  # in END_LABELS order
+    assert scale["range"] == [END_COLORS["global minimum"], END_COLORS["local minimum"]]
+
+
+def test_run_curves_are_two_stretching_panels_with_stalls_and_events():
+    run = curves.run_frame(np.linspace(2, 0, 101), np.geomspace(1, 1e-8, 101))
+    stalls = pd.DataFrame([dict(start=40, end=90, steps=50, kind="saddle")])
+    events = pd.DataFrame([dict(step=100, label="diverged at step 101")])
+    top, bottom = (c.to_dict() for c in curves.run_curves(run, chart_title="Run", stalls=stalls, events=events))
+    assert [mark_type(v) for v in layers(top)] == ["rect", "line", "rule", "text"]
+    assert fields(layers(top)[1])["y"] == "loss"
+    grad = layers(bottom)[1]
+    assert fields(grad)["y"] == "grad_norm"
+    assert grad["encoding"]["y"]["scale"]["type"] == "log"
+    assert grad["encoding"]["y"]["axis"]["values"] == [1e-8, 1e-6, 1e-4, 1e-2, 1.0]
+    band = layers(top)[0]
+    assert band["encoding"]["color"]["scale"]["range"] == [STALL_COLORS["saddle"]]
+    assert top["title"]["text"] == "Run"
+    assert axis_titles(top) == {"step (iterations)", "loss"}
+    assert axis_titles(bottom) == {"step (iterations)", "gradient norm (log)"}
+
+
+def test_run_frame_thins_but_keeps_the_last_step_and_floors_zero_gradients():
+    frame = curves.run_frame(np.arange(10.0), np.r_[np.ones(9), 0.0], every=4)
+    assert frame["step"].tolist() == [0, 4, 8, 9]
+    assert frame["grad_norm"].iloc[-1] == curves.GRAD_FLOOR
+
+
+def test_decades_span_the_data():
+    assert curves.decades([0.02, 3.0]) == [0.01, 0.1, 1.0, 10.0]
+    assert curves.decades([3e-5, 20.0]) == [1e-5, 1e-3, 1e-1, 10.0]  # every other decade past six
+    assert len(curves.decades([1e-16, 1.0])) <= 7
+    assert curves.decades([0.0, np.nan]) == [1.0]
+
+
+def test_lr_sweep_marks_the_stability_limit_and_the_choice():
+    sweep = pd.DataFrame({"lr": [0.01, 0.1, 1.0], "steps": [900, 90, 3], "outcome": ["converged"] * 2 + ["diverged"]})
+    spec = curves.lr_sweep(sweep, limit=0.667, chosen=0.1, chart_title="Step size").to_dict()
+    views = layers(spec)
+    assert [mark_type(v) for v in views] == ["point", "rule", "text"]
+    assert views[0]["encoding"]["x"]["scale"]["type"] == "log"
+    labels = [r["label"] for r in data_of(spec, views[1])]
+    assert labels == ["2/λ = 0.667", "yours: 0.1"]
+    assert axis_titles(spec) == {"step size (learning rate, log)", "steps taken (log)"}
+
+
+def test_lr_sweep_without_a_limit_has_only_the_choice():
+    sweep = pd.DataFrame({"lr": [0.01], "steps": [10], "outcome": ["converged"]})
+    spec = curves.lr_sweep(sweep, limit=None, chosen=0.01, chart_title="t").to_dict()
+    assert [r["label"] for r in data_of(spec, layers(spec)[1])] == ["yours: 0.01"]
+
+
+def test_training_curves_one_line_per_step_size():
+    frame = pd.DataFrame({"epoch": [0, 1, 0, 1], "loss": [0.7, 0.6, 0.7, 0.4], "lr": ["0.3", "0.3", "3", "3"]})
+    spec = curves.training_curves(frame, chart_title="Net").to_dict()
+    assert mark_type(spec) == "line"
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["0.3", "3"]
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+    assert axis_titles(spec) == {"epoch (one full-batch step each)", "training loss (log)"}
+
+
+def test_end_counts_bars_with_shares():
+    counts = pd.DataFrame({"end": ["local minimum", "global minimum"], "runs": [3, 7], "share": [0.3, 0.7]})
+    spec = curves.end_counts(counts, chart_title="Ends").to_dict()
+    bar, text = layers(spec)
+    assert mark_type(bar) == "bar" and mark_type(text) == "text"
+    assert bar["encoding"]["y"]["sort"] == ["global minimum", "local minimum"]
+    assert text["encoding"]["text"]["field"] == "share"
+
+
+def test_distance_curves_log_axis():
+    frame = pd.DataFrame({"step": [0, 1], "distance": [1.0, 0.5], "start": ["a", "a"]})
+    spec = curves.distance_curves(frame, chart_title="Aim").to_dict()
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+    assert spec["encoding"]["color"]["field"] == "start"
+
+
+def test_specs_are_plain_json_without_nan():
+    # NaN is not JSON: the records transformer turns missing values into null.
+    frame = pd.DataFrame({"epoch": [0, 1], "loss": [0.5, np.nan], "lr": ["1", "1"]})
+    spec = curves.training_curves(frame, chart_title="t").to_dict()
+    text = json.dumps(spec, allow_nan=False)
+    assert "null" in text

@@ -1,0 +1,210 @@
+"""Reading curvature from eigenvalues, and finding the stalls of a run."""
+
+import numpy as np
+import pytest
+
+from explainer.core import curvature
+from explainer.core.stalls import find_stalls, surface_stalls
+from explainer.core.surfaces import SURFACES
+
+# ----- classify / index -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ev", "kind", "idx"),
+    [
+        ([1.0, 2.0], "minimum", 0),
+        ([-1.0, -2.0], "maximum", 2),
+        ([-1.0, 2.0], "saddle", 1),
+        ([-3.0, -2.0, 1.0], "saddle", 2),
+        ([0.0, 0.0], "flat", 0),
+        ([1e-17, -1e-17], "flat", 0),  # round-off
+        ([0.0, 2.0], "minimum", 0),  # a valley floor: flat along it, curved across
+        ([0.0, -2.0], "maximum", 1),
+        ([1e6, 1e-3], "minimum", 0),
+    ],
+)
+def test_classify_and_index(ev, kind, idx):
+    assert curvature.classify(ev) == kind
+    assert curvature.index(ev) == idx
+
+
+def test_relative_threshold_both_sides():
+    # Zero means within tol * max|ev| (here 1e-6 * 1e6 = 1) of zero.
+    assert curvature.classify([1e6, -1e-3]) == "minimum"
+    assert curvature.classify([1e6, -0.999]) == "minimum"
+    assert curvature.index([1e6, -0.999]) == 0
+    assert curvature.classify([1e6, -1.001]) == "saddle"
+    assert curvature.index([1e6, -1.001]) == 1
+    # A looser relative tolerance swallows more.
+    assert curvature.classify([1e6, -1.001], tol=1e-5) == "minimum"
+    assert curvature.classify([-1e6, 1.001]) == "saddle"
+    assert curvature.classify([-1e6, 0.999]) == "maximum"
+
+
+def test_absolute_floor():
+    assert curvature.classify([1e-6, 1e-6]) == "minimum"  # above the default floor 1e-7
+    assert curvature.classify([5e-8, -5e-8]) == "flat"  # below it
+    assert curvature.classify([1e-7, -1e-7], atol=1e-6) == "flat"
+    assert curvature.classify([2e-6, -1e-7], atol=1e-6) == "minimum"
+    assert curvature.classify([2e-6, -2e-6], atol=1e-6) == "saddle"
+    assert curvature.index([-2e-6, -5e-7], atol=1e-6) == 1
+    # The floor wins over the relative threshold only when it is larger.
+    assert curvature.classify([10.0, -0.5], atol=1.0) == "minimum"
+    assert curvature.classify([10.0, -1.5], atol=1.0) == "saddle"
+
+
+def test_classify_rejects_non_finite_and_accepts_a_matrix_of_eigenvalues():
+    with pytest.raises(ValueError):
+        curvature.classify([np.nan, 1.0])
+    with pytest.raises(ValueError):
+        curvature.classify([np.inf, 1.0])
+    assert curvature.classify(np.array([[1.0, -1.0]])) == "saddle"
+
+
+@pytest.mark.parametrize(("lr", "steps", "expected"), [(0.1, 1000, 0.01), (0.01, 50, 2.0), (1.0, 1, 1.0)])
+def test_flat_tolerance_formula(lr, steps, expected):
+    assert curvature.flat_tolerance(lr, steps) == pytest.approx(expected, rel=1e-12)
+
+
+def test_flat_tolerance_guards_zero():
+    assert curvature.flat_tolerance(0.0, 100) == pytest.approx(1e12)
+    assert np.isfinite(curvature.flat_tolerance(0.1, 0))
+
+
+def test_eigenvalues_sorted_from_surface():
+    ev = curvature.eigenvalues(SURFACES["saddle"], (0.3, -0.2))
+    np.testing.assert_allclose(ev, [-2.0, 2.0])
+    ev = curvature.eigenvalues(SURFACES["double-well"], (1.0, 0.0))
+    np.testing.assert_allclose(ev, [1.0, 2.0])
+
+
+# ----- stalls -----------------------------------------------------------------------------------
+
+
+def curve_with_flat_stretch(start=100, end=200, n=300, high=10.0, level=5.0):
+    """Loss falls linearly to `level` at `start`, sits still until `end`, then falls to near zero."""
+    losses = np.empty(n)
+    grads = np.empty(n)
+    losses[:start] = np.linspace(high, level, start, endpoint=False)
+    grads[:start] = 1.0
+    losses[start:end] = level
+    grads[start:end] = 1e-4
+    tail = n - end
+    losses[end:] = level - level * np.arange(1, tail + 1) / tail * 0.99
+    grads[end:] = 1.0
+    return losses, grads
+
+
+def test_flat_stretch_found_with_known_bounds():
+    window = 25
+    losses, grads = curve_with_flat_stretch()
+    stalls = find_stalls(losses, grads, window=window)
+    assert len(stalls) == 1
+    s = stalls[0]
+    assert s.start == 100
+    # The stall ends when the loss `window` steps ahead starts to move: within a window of step 200.
+    assert 200 - window <= s.end <= 200
+    assert s.duration == s.end - s.start
+    assert s.duration >= 100 - window
+    assert 100 <= s.at < s.end
+    assert s.loss == pytest.approx(5.0)
+    assert s.grad_norm == pytest.approx(1e-4)
+    assert s.escaped is True
+    assert s.kind == "unknown" and s.index is None
+
+
+def test_stall_at_end_of_run_is_not_escaped():
+    n = 250
+    losses = np.concatenate([np.linspace(10, 5, 100, endpoint=False), np.full(150, 5.0)])
+    grads = np.concatenate([np.ones(100), np.full(150, 1e-4)])
+    stalls = find_stalls(losses, grads, window=25)
+    assert len(stalls) == 1
+    assert stalls[0].start == 100 and stalls[0].end == n
+    assert stalls[0].duration == 150
+    assert stalls[0].escaped is False
+
+
+def test_stall_left_but_never_lower_is_not_escaped():
+    # Leaves the flat stretch uphill and comes back to the same level: not an escape.
+    losses = np.concatenate([np.linspace(10, 5, 100, endpoint=False), np.full(100, 5.0), 5 + np.hanning(100)])
+    grads = np.concatenate([np.ones(100), np.full(100, 1e-4), np.ones(100)])
+    stalls = find_stalls(losses, grads, window=25, loss_tol=0.1)
+    assert len(stalls) >= 1
+    assert stalls[0].start == 100
+    assert stalls[0].escaped is False
+
+
+def test_stall_shorter_than_window_is_ignored():
+    losses, grads = curve_with_flat_stretch(start=100, end=120)
+    assert find_stalls(losses, grads, window=25) == []
+    # The same stretch counts with a shorter window.
+    assert len(find_stalls(losses, grads, window=10)) == 1
+
+
+def test_two_stalls_in_order():
+    pieces = [np.linspace(10, 8, 50, endpoint=False), np.full(80, 8.0), np.linspace(8, 3, 50, endpoint=False)]
+    losses = np.concatenate([*pieces, np.full(80, 3.0), np.linspace(3, 0, 40)])
+    grads = np.concatenate([np.ones(50), np.full(80, 1e-5), np.ones(50), np.full(80, 1e-5), np.ones(40)])
+    stalls = find_stalls(losses, grads, window=20)
+    assert [s.start for s in stalls] == [50, 180]
+    assert all(s.escaped for s in stalls)
+    assert stalls[0].loss == pytest.approx(8.0) and stalls[1].loss == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("ev", "kind", "idx"),
+    [
+        ([1.0, 2.0], "minimum", 0),
+        ([-1.0, 2.0], "saddle", 1),
+        ([-1.0, -0.5, 2.0], "saddle", 2),
+        ([-1.0, -2.0], "maximum", 2),
+        ([1e-12, -1e-12], "plateau", 0),
+    ],
+)
+def test_stall_labels_from_eigenvalues(ev, kind, idx):
+    losses, grads = curve_with_flat_stretch()
+    asked = []
+
+    def eigen(i):
+        asked.append(i)
+        return np.array(ev)
+
+    (s,) = find_stalls(losses, grads, window=25, eigenvalues=eigen)
+    assert s.kind == kind
+    assert s.index == idx
+    assert asked == [s.at]
+
+
+def test_flat_tol_turns_gentle_curvature_into_plateau():
+    losses, grads = curve_with_flat_stretch()
+    (s,) = find_stalls(losses, grads, window=25, eigenvalues=lambda i: np.array([-1e-4, 5e-5]))
+    assert s.kind == "saddle"
+    (s,) = find_stalls(losses, grads, window=25, eigenvalues=lambda i: np.array([-1e-4, 5e-5]), flat_tol=1e-3)
+    assert s.kind == "plateau"
+
+
+def test_mismatched_lengths_raise():
+    with pytest.raises(ValueError):
+        find_stalls(np.zeros(10), np.zeros(11))
+    with pytest.raises(ValueError):
+        find_stalls(np.zeros((2, 5)), np.zeros((2, 5)))
+
+
+def test_empty_and_constant_runs():
+    assert find_stalls([], []) == []
+    # A run that never moved: one stall over the whole run, nowhere lower to go.
+    (s,) = find_stalls(np.ones(50), np.zeros(50), window=10, grad_tol=1e-6)
+    assert (s.start, s.end, s.escaped) == (0, 50, False)
+
+
+def test_surface_stalls_on_the_saddle_escape():
+    from explainer.core.optimize import descend
+
+    s = SURFACES["saddle"]
+    run = descend(s, (1.0, 1e-6), "gd", lr=0.01, steps=1000, tol=0)
+    stalls = surface_stalls(s, run, flat_tol=1e-8, window=50, grad_tol=0.05, loss_tol=1e-3)
+    assert len(stalls) == 1
+    assert stalls[0].kind == "saddle" and stalls[0].index == 1
+    assert stalls[0].escaped is True
+    assert np.linalg.norm(run.positions[stalls[0].at]) < 0.03
