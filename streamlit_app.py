@@ -6,10 +6,18 @@ fragment per section (so a control reruns its own section only).
 
 import streamlit as st
 
-from explainer.sections import SECTIONS, Context
-from explainer.ui import page
-
 st.set_page_config(page_title="Escaping the traps", page_icon=":material/landscape:", layout="wide")
+
+# On a fresh server the first visitor waits about two seconds while scikit-learn, Altair and
+# pandas import: say so. (Drawing this before those imports also makes Streamlit's one-off
+# start-up check of the call stack cheap, since few modules are loaded yet.)
+loading = st.empty()
+loading.caption("Loading the explainer…")
+
+from explainer.sections import SECTIONS, Context  # noqa: E402
+from explainer.ui import page  # noqa: E402
+
+loading.empty()
 
 shown, notices, unknown = page.resolve(st.query_params, SECTIONS)
 for key in unknown:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -33,6 +34,8 @@ def run(**params) -> AppTest:
 
 
 def widget(at: AppTest, control):
+    if control.widget == "expander":
+        return next(e for e in at.expander if e.key == control.key)
     return getattr(at, ACCESSOR[control.widget])(key=control.key)
 
 
@@ -158,3 +161,12 @@ def test_good_control_value_from_the_link_is_used():
 def test_unknown_parameter_is_reported():
     at = run(colour="red")
     assert any("`colour`" in w.value for w in at.warning)
+
+
+def test_the_saddle_aside_is_computed_only_when_opened(page):
+    assert not any("lingers" in c.value for c in page.caption)
+    at = run(**{"descent.why": "true"})
+    aside = next(c.value for c in at.caption if "lingers" in c.value)
+    # Started 1e-12 off the ridge line, descent escapes after about ln(1e12)/ln(1 + 2 lr) steps.
+    steps = int(re.search(r"10⁻¹² off it, it lingers (\d+) steps", aside).group(1))
+    assert abs(steps - np.log(1e12) / np.log(1.04)) < 5

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explainer.charts.theme import END_COLORS, OKABE_ITO, STALL_COLORS, color_scale, fit_width, title
+from explainer.charts.theme import END_COLORS, NEUTRAL, OKABE_ITO, STALL_COLORS, color_scale, fit_width, title
 
 #: Smallest gradient norm drawn on a log axis (an exact zero has no logarithm).
 GRAD_FLOOR = 1e-16
@@ -37,8 +37,8 @@ def _bands(stalls: pd.DataFrame | None) -> list[alt.Chart]:
         alt.Chart(stalls)
         .mark_rect(opacity=0.22)
         .encode(
-            x="start:Q",
-            x2="end:Q",
+            x=alt.X("start:Q"),
+            x2=alt.X2("end"),
             color=alt.Color(
                 "kind:N",
                 title="stalled on",
@@ -58,10 +58,10 @@ def _bands(stalls: pd.DataFrame | None) -> list[alt.Chart]:
 def _events(events: pd.DataFrame | None) -> list[alt.Chart]:
     if events is None or events.empty:
         return []
-    base = alt.Chart(events).encode(x="step:Q")
+    base = alt.Chart(events).encode(x=alt.X("step:Q"))
     rule = base.mark_rule(color=OKABE_ITO["vermillion"], strokeDash=[4, 3], strokeWidth=1.5)
     text = base.mark_text(align="left", dx=4, dy=-4, color=OKABE_ITO["vermillion"], fontWeight="bold").encode(
-        text="label:N", y=alt.value(10)
+        text=alt.Text("label:N"), y=alt.YValue(10)
     )
     return [rule, text]
 
@@ -88,7 +88,7 @@ def run_curves(
         .encode(
             x=x,
             y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
-            tooltip=["step:Q", alt.Tooltip("loss:Q", format=".6g")],
+            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".6g")],
         )
     )
     grad = (
@@ -102,7 +102,7 @@ def run_curves(
                 scale=alt.Scale(type="log"),
                 axis=alt.Axis(values=decades(run["grad_norm"]), format=".0e"),
             ),
-            tooltip=["step:Q", alt.Tooltip("grad_norm:Q", format=".3g", title="gradient norm")],
+            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("grad_norm:Q", format=".3g", title="gradient norm")],
         )
     )
     top = fit_width(alt.layer(*_bands(stalls), loss, *_events(events)), height, title=title(chart_title, subtitle))
@@ -136,7 +136,11 @@ def lr_sweep(
             y=alt.Y("steps:Q", title="steps taken (log)", scale=alt.Scale(type="log")),
             color=alt.Color("outcome:N", title="outcome", scale=color_scale(outcomes, sweep["outcome"])),
             shape=alt.Shape("outcome:N", legend=None),
-            tooltip=[alt.Tooltip("lr:Q", format=".4g", title="step size"), "steps:Q", "outcome:N"],
+            tooltip=[
+                alt.Tooltip("lr:Q", format=".4g", title="step size"),
+                alt.Tooltip("steps:Q"),
+                alt.Tooltip("outcome:N"),
+            ],
         )
     )
     layers = [points]
@@ -147,11 +151,11 @@ def lr_sweep(
         marks.append(dict(lr=chosen, label=f"yours: {chosen:g}", color=OKABE_ITO["grey"]))
     if marks:
         frame = pd.DataFrame(marks)
-        base = alt.Chart(frame).encode(x="lr:Q")
+        base = alt.Chart(frame).encode(x=alt.X("lr:Q"))
         layers.append(base.mark_rule(strokeDash=[5, 3]).encode(color=alt.Color("color:N", scale=None)))
         layers.append(
             base.mark_text(align="left", dx=4, dy=8, fontWeight="bold").encode(
-                text="label:N", y=alt.value(0), color=alt.Color("color:N", scale=None)
+                text=alt.Text("label:N"), y=alt.YValue(0), color=alt.Color("color:N", scale=None)
             )
         )
     return fit_width(alt.layer(*layers), 240, title=title(chart_title, subtitle))
@@ -170,7 +174,7 @@ def training_curves(curves: pd.DataFrame, *, chart_title: str, subtitle: str | N
             color=alt.Color(
                 "lr:N", title="step size", sort=labels, scale=alt.Scale(domain=labels, range=palette[: len(labels)])
             ),
-            tooltip=["lr:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
+            tooltip=[alt.Tooltip("lr:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("loss:Q", format=".4f")],
         )
     )
     return fit_width(line, 240, title=title(chart_title, subtitle))
@@ -186,9 +190,9 @@ def end_counts(counts: pd.DataFrame, *, chart_title: str, subtitle: str | None =
     return (
         bars.mark_bar().encode(
             color=alt.Color("end:N", scale=color_scale(END_COLORS, order), legend=None),
-            tooltip=["end:N", "runs:Q", alt.Tooltip("share:Q", format=".0%")],
+            tooltip=[alt.Tooltip("end:N"), alt.Tooltip("runs:Q"), alt.Tooltip("share:Q", format=".0%")],
         )
-        + bars.mark_text(align="left", dx=3).encode(text=alt.Text("share:Q", format=".0%"))
+        + bars.mark_text(align="left", dx=3, color=NEUTRAL).encode(text=alt.Text("share:Q", format=".0%"))
     ).properties(
         title=title(chart_title, subtitle),
         height=alt.Step(26),
@@ -217,7 +221,7 @@ def distance_curves(frame: pd.DataFrame, *, chart_title: str, subtitle: str | No
                 sort=starts,
                 scale=alt.Scale(domain=starts, range=palette[: len(starts)]),
             ),
-            tooltip=["start:N", "step:Q", alt.Tooltip("distance:Q", format=".3g")],
+            tooltip=[alt.Tooltip("start:N"), alt.Tooltip("step:Q"), alt.Tooltip("distance:Q", format=".3g")],
         )
     )
     return fit_width(chart, 220, title=title(chart_title, subtitle))

@@ -69,9 +69,9 @@ def heat_layer(heat: pd.DataFrame, bounds, *, log_color: bool = False) -> alt.Ch
         .mark_rect(opacity=0.9)
         .encode(
             x=x,
-            x2="x2:Q",
+            x2=alt.X2("x2"),
             y=y,
-            y2="y2:Q",
+            y2=alt.Y2("y2"),
             color=alt.Color("loss:Q", title="loss", scale=scale, legend=alt.Legend(orient="right")),
             tooltip=[alt.Tooltip("loss:Q", format=".4g")],
         )
@@ -85,7 +85,7 @@ def contour_layer(segments: np.ndarray, bounds, *, opacity: float = 0.7) -> alt.
     return (
         alt.Chart(frame)
         .mark_rule(color=CONTOUR_COLOR, strokeWidth=0.8, opacity=opacity, clip=True)
-        .encode(x=x, y=y, x2="x2:Q", y2="y2:Q")
+        .encode(x=x, y=y, x2=alt.X2("x2"), y2=alt.Y2("y2"))
     )
 
 
@@ -128,7 +128,7 @@ def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
 def path_layers(paths: pd.DataFrame, bounds, *, color: str = PATH_COLOR, width: float = 2.5) -> list[alt.Chart]:
     """Descent paths (``run, step, x, y``) with a dark halo, a ring at the start and a dot at the end."""
     x, y = _axes(bounds)
-    line = alt.Chart(paths).encode(x=x, y=y, order="step:Q", detail="run:N")
+    line = alt.Chart(paths).encode(x=x, y=y, order=alt.Order("step:Q"), detail=alt.Detail("run:N"))
     halo = line.mark_line(color="black", strokeWidth=width + 2, opacity=0.45, clip=True)
     path = line.mark_line(color=color, strokeWidth=width, clip=True)
     firsts = paths.loc[paths.groupby("run")["step"].idxmin()]
@@ -162,9 +162,9 @@ def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:
         .mark_rect(opacity=0.62)
         .encode(
             x=x,
-            x2="x2:Q",
+            x2=alt.X2("x2"),
             y=y,
-            y2="y2:Q",
+            y2=alt.Y2("y2"),
             color=alt.Color(
                 "end:N",
                 title="run ended at",

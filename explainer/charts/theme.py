@@ -48,13 +48,15 @@ CRITICAL_SHAPES = {
 }
 
 PATH_COLOR = OKABE_ITO["vermillion"]
-CONTOUR_COLOR = "#8c8c8c"
+#: A grey that reads on white and on Streamlit's dark background alike (text, contour lines).
+NEUTRAL = "#8c8c8c"
+CONTOUR_COLOR = NEUTRAL
 LOSS_SCHEME = "viridis"
 
 
 def title(text: str, subtitle: str | None = None) -> alt.Title:
     """A chart title with an optional one-line subtitle."""
-    return alt.Title(text, subtitle=subtitle or "", anchor="start")
+    return alt.Title(text, subtitle=subtitle or "", anchor="start", subtitleColor=NEUTRAL)
 
 
 def fit_width(chart, height: int, **props):

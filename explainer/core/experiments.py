@@ -57,7 +57,7 @@ class SaddleEscape:
     lr: float
 
 
-def saddle_escape(y0s=(0.0, 1e-12, 1e-6, 1e-2), lr: float = 0.01, steps: int = 1600) -> SaddleEscape:
+def saddle_escape(y0s=(0.0, 1e-12, 1e-6, 1e-2), lr: float = 0.02, steps: int = 800) -> SaddleEscape:
     """Gradient descent on ``x^2 - y^2`` from ``(1, y0)``: exactly on the ridge line it converges
     to the saddle; a hair off it, it lingers for about ``ln(1/y0) / ln(1 + 2 lr)`` steps and leaves."""
     y0s = np.asarray(y0s, dtype=float)

@@ -221,9 +221,9 @@ def _run(
         fv, gv = evaluate(points)
         fv = np.asarray(fv, dtype=float).reshape(rows.size)
         gv = np.asarray(gv, dtype=float).reshape(rows.size, d)
-        # abs(nan) < BLOWUP is False, so one comparison also rejects NaN and inf.
-        ok = (np.abs(fv) < BLOWUP) & (np.abs(points) < BLOWUP).all(axis=1) & (np.abs(gv) < BLOWUP).all(axis=1)
-        return fv, gv, np.sqrt(np.einsum("ij,ij->i", gv, gv)), ok
+        # One sum of magnitudes per run: NaN or inf anywhere makes it fail the comparison too.
+        size = np.abs(fv) + np.abs(points).max(axis=1) + np.abs(gv).max(axis=1)
+        return fv, gv, np.sqrt(np.einsum("ij,ij->i", gv, gv)), size < BLOWUP
 
     positions = np.empty((steps + 1, n, d))
     losses = np.empty((steps + 1, n))
@@ -268,8 +268,8 @@ def _run(
             for i in np.flatnonzero(small):
                 kicks[i].append(k)
         x_new = update(x, g, state, opts, k, rng)
-        rows = np.flatnonzero(active)
-        xa = x_new[rows]
+        rows = everyone if active.all() else np.flatnonzero(active)
+        xa = x_new if rows is everyone else x_new[rows]
         fa, ga, gna, ok = evaluate_rows(rows, xa)
         if not ok.all():
             blown = rows[~ok]
@@ -277,11 +277,13 @@ def _run(
             stop_reason[blown] = "diverged"
             active[blown] = False
             rows, xa, fa, ga, gna = rows[ok], xa[ok], fa[ok], ga[ok], gna[ok]
-        step = xa - x[rows]
-        moved = np.sqrt(np.einsum("ij,ij->i", step, step))
+        converging = tol > 0 and method != "perturbed"
+        if converging:
+            step = xa - x[rows]
+            moved = np.sqrt(np.einsum("ij,ij->i", step, step))
         x[rows], f[rows], g[rows], gn[rows] = xa, fa, ga, gna
         positions[k + 1], losses[k + 1], gnorms[k + 1] = x, f, gn
-        if tol > 0 and method != "perturbed":
+        if converging:
             done = (gna < tol) & (moved < tol)
             if done.any():
                 stop_step[rows[done]] = k + 1

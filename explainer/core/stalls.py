@@ -12,7 +12,7 @@ an escape.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -38,6 +38,13 @@ class Stall:
     def duration(self) -> int:
         """Number of steps spent in the stall."""
         return self.end - self.start
+
+
+def label(stall: Stall, eigenvalues, flat_tol: float) -> Stall:
+    """``stall`` labelled from the Hessian eigenvalues at its flattest step."""
+    ev = np.asarray(eigenvalues, dtype=float)
+    shape = curvature.classify(ev, atol=flat_tol)
+    return replace(stall, kind={"flat": "plateau"}.get(shape, shape), index=curvature.index(ev, atol=flat_tol))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -100,24 +107,17 @@ def find_stalls(
         if end - start < window:
             continue
         at = start + int(np.argmin(grads[start:end]))
-        kind, idx = "unknown", None
-        if eigenvalues is not None:
-            ev = np.asarray(eigenvalues(at), dtype=float)
-            shape = curvature.classify(ev, atol=flat_tol)
-            kind = {"flat": "plateau"}.get(shape, shape)
-            idx = curvature.index(ev, atol=flat_tol)
-        stalls.append(
-            Stall(
-                start=start,
-                end=end,
-                kind=kind,
-                at=at,
-                loss=float(losses[at]),
-                grad_norm=float(grads[at]),
-                index=idx,
-                escaped=bool(end < n and np.min(losses[end:]) < losses[at] - loss_tol),
-            )
+        stall = Stall(
+            start=start,
+            end=end,
+            kind="unknown",
+            at=at,
+            loss=float(losses[at]),
+            grad_norm=float(grads[at]),
+            index=None,
+            escaped=bool(end < n and np.min(losses[end:]) < losses[at] - loss_tol),
         )
+        stalls.append(stall if eigenvalues is None else label(stall, eigenvalues(at), flat_tol))
     return stalls
 
 

@@ -341,8 +341,8 @@ def _four_traps_parts(x, y, hessian: bool):
     w2 = _MESA["edge"] ** 2
     ux, uy = x - mx, y - my
     u = (ux * ux + uy * uy - _MESA["radius"] ** 2) / w2
-    m = expit(-2 * u)  # 0.5 (1 - tanh u), stable where it is close to 1
-    one_minus_m = expit(2 * u)
+    one_minus_m = expit(2 * u)  # computed directly: it is tiny on the table, where 1 - m would cancel
+    m = 1.0 - one_minus_m  # 0.5 (1 - tanh u)
     sech2u = 4 * m * one_minus_m
     dux, duy = 2 * ux / w2, 2 * uy / w2
     mgx, mgy = -0.5 * sech2u * dux, -0.5 * sech2u * duy

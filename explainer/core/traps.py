@@ -16,7 +16,7 @@ import numpy as np
 
 from explainer.core import curvature
 from explainer.core.optimize import Batch, descend_many
-from explainer.core.stalls import Stall, find_stalls
+from explainer.core.stalls import Stall, find_stalls, label
 
 END_LABELS = ("global minimum", "local minimum", "saddle", "plateau", "still moving", "diverged")
 
@@ -44,34 +44,46 @@ def flat_tolerance(surface, lr: float, steps: int) -> float:
     return max(curvature.flat_tolerance(lr, steps), 0.01 * curvature_scale(surface))
 
 
-def label_end(
+def label_ends(
     surface,
-    xy,
-    grad_norm: float,
-    stop_reason: str,
+    ends,
+    grad_norms,
+    stop_reasons,
     *,
     still: float,
     flat_tol: float,
     global_value: float,
     value_tol: float,
-) -> str:
-    """One of :data:`END_LABELS` for a run that ended at ``xy``.
+) -> np.ndarray:
+    """One of :data:`END_LABELS` for each run that ended at ``ends (n, 2)``.
 
-    ``still`` is the gradient norm below which the run counts as stopped, ``flat_tol`` the
+    ``still`` is the gradient norm below which a run counts as stopped, ``flat_tol`` the
     curvature that counts as flat, and a minimum within ``value_tol`` of ``global_value`` is
-    the global one.
+    the global one. The Hessians are computed in one vectorised call.
     """
-    if stop_reason == "diverged":
-        return "diverged"
-    shape = curvature.classify(curvature.eigenvalues(surface, xy), atol=flat_tol)
-    if grad_norm > still:
-        return "plateau" if shape == "flat" else "still moving"
-    if shape == "minimum":
-        near_global = float(surface.value(xy)) <= global_value + value_tol
-        return "global minimum" if near_global else "local minimum"
-    if shape == "saddle":
-        return "saddle"
-    return "plateau"
+    ends = np.asarray(ends, dtype=float).reshape(-1, 2)
+    eigs = np.linalg.eigvalsh(surface.hessian(ends))
+    values = surface.value(ends)
+    labels = []
+    for ev, value, grad, reason in zip(eigs, values, np.ravel(grad_norms), np.ravel(stop_reasons), strict=True):
+        if reason == "diverged":
+            labels.append("diverged")
+            continue
+        shape = curvature.classify(ev, atol=flat_tol)
+        if grad > still:
+            labels.append("plateau" if shape == "flat" else "still moving")
+        elif shape == "minimum":
+            labels.append("global minimum" if value <= global_value + value_tol else "local minimum")
+        elif shape == "saddle":
+            labels.append("saddle")
+        else:
+            labels.append("plateau")
+    return np.array(labels)
+
+
+def label_end(surface, xy, grad_norm: float, stop_reason: str, **kwargs) -> str:
+    """:func:`label_ends` for a single run."""
+    return str(label_ends(surface, [xy], [grad_norm], [stop_reason], **kwargs)[0])
 
 
 @dataclass(frozen=True)
@@ -160,40 +172,35 @@ def grid_descent(
         tail = batch.positions[-max(10, steps // 20) :].mean(axis=0)
         quench = descend_many(surface, tail, "gd", lr, max(200, steps // 5), tol=1e-6 * scale)
         ends, end_grads = quench.ends, quench.grad_norms[quench.stop_step, np.arange(len(quench))]
-    labels = np.array(
-        [
-            label_end(
-                surface,
-                ends[i],
-                float(end_grads[i]),
-                batch.stop_reason[i],
-                still=still,
-                flat_tol=flat_tol,
-                global_value=global_value,
-                value_tol=value_tol,
-            )
-            for i in range(len(batch))
-        ]
+    labels = label_ends(
+        surface,
+        ends,
+        end_grads,
+        batch.stop_reason,
+        still=still,
+        flat_tol=flat_tol,
+        global_value=global_value,
+        value_tol=value_tol,
     )
     window = max(10, steps // 100)
-    stalls = []
+    found = []
     for i in range(len(batch)):
         last = int(batch.stop_step[i]) + 1
-        path = batch.positions[:last, i]
-        stalls.append(
-            tuple(
-                find_stalls(
-                    batch.losses[:last, i],
-                    batch.grad_norms[:last, i],
-                    eigenvalues=lambda j, path=path: curvature.eigenvalues(surface, path[j]),
-                    flat_tol=flat_tol,
-                    window=window,
-                    grad_tol=0.05 * scale,
-                    loss_tol=1e-3 * float(np.ptp(z)),
-                )
+        found.append(
+            find_stalls(
+                batch.losses[:last, i],
+                batch.grad_norms[:last, i],
+                window=window,
+                grad_tol=0.05 * scale,
+                loss_tol=1e-3 * float(np.ptp(z)),
             )
         )
-    stalls = tuple(stalls)
+    # Label every stall from the Hessian at its flattest step, all in one vectorised call.
+    where = [(i, s.at) for i, run in enumerate(found) for s in run]
+    eigs = iter(
+        np.linalg.eigvalsh(surface.hessian(np.array([batch.positions[at, i] for i, at in where]))) if where else []
+    )
+    stalls = tuple(tuple(label(s, next(eigs), flat_tol) for s in run) for run in found)
     return GridDescent(
         xs=xs, ys=ys, batch=batch, ends=ends, labels=labels, stalls=stalls, still=still, flat_tol=flat_tol
     )

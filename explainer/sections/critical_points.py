@@ -46,7 +46,7 @@ CONTROLS = (SURFACE, METHOD, STEP_SIZE, STEPS, GRID, NOISE)
 def contours(name: str) -> np.ndarray:
     surface = SURFACES[name]
     xs, ys, z = surface.grid(81)
-    return contour_segments(xs, ys, z, quantile_levels(z, 16))
+    return contour_segments(xs, ys, z, quantile_levels(z, 14))
 
 
 @cached(show_spinner="Descending from every start on the grid…")
@@ -94,14 +94,14 @@ def basins(name: str, method: str, lr: float, steps: int, side: int, noise: floa
     paths = []
     for i in picks:
         last = int(b.stop_step[i])
-        every = max(1, last // 400)
+        every = max(1, last // 200)
         keep = np.unique(np.concatenate([np.arange(0, last + 1, every), [last]]))
         paths.append(pd.DataFrame({"run": i, "step": keep, "x": b.positions[keep, i, 0], "y": b.positions[keep, i, 1]}))
     example = None
     if longest:
         kind, (i, _) = max(longest.items(), key=lambda kv: kv[1][1])
         run = b.run(i)
-        every = max(1, run.steps // 1500)
+        every = max(1, run.steps // 500)
         example = dict(
             run=i,
             kind=kind,

@@ -23,7 +23,8 @@ DEMO_SURFACES = ("double-well", "four-traps", "rosenbrock", "saddle", "monkey-sa
 STEP_SIZES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 STEP_BUDGETS = (100, 200, 500, 1000, 2000, 5000)
 NET_STEP_SIZES = (0.03, 0.3, 3.0, 30.0)
-NET_EPOCHS = 200
+NET_EPOCHS = 150
+SWEEP_POINTS = 19
 
 SURFACE = ui.Control(
     f"{SLUG}.surface", "Surface", "select", "double-well", options=DEMO_SURFACES,
@@ -40,7 +41,11 @@ NET_STEP = ui.Control(
     f"{SLUG}.net_lr", "Network step size", "segmented", 0.3, options=NET_STEP_SIZES,
     help="Step size of the worked example; every curve below is computed anyway.",
 )  # fmt: skip
-CONTROLS = (NET_STEP, SURFACE, START_X, START_Y, STEP_SIZE, STEPS)
+WHY = ui.Control(
+    f"{SLUG}.why", "Does descent stop only where the gradient vanishes? Yes, and almost never on a saddle",
+    "expander", False,
+)  # fmt: skip
+CONTROLS = (NET_STEP, SURFACE, START_X, START_Y, STEP_SIZE, STEPS, WHY)
 
 
 def _fmt(v: float, digits: int = 4) -> str:
@@ -115,7 +120,7 @@ def surface_run(name: str, x0: float, y0: float, lr: float, steps: int) -> dict:
         grad_tol=0.05 * scale,
         loss_tol=1e-3 * backdrop["spread"],
     )
-    every = max(1, run.steps // 1500)
+    every = max(1, run.steps // 600)
     keep = np.unique(np.concatenate([np.arange(0, len(run.losses), every), [run.steps]]))
     path = pd.DataFrame({"run": 0, "step": keep, "x": run.positions[keep, 0], "y": run.positions[keep, 1]})
     curve = curves.run_frame(run.losses, run.grad_norms, every)
@@ -126,7 +131,7 @@ def surface_run(name: str, x0: float, y0: float, lr: float, steps: int) -> dict:
     events = None
     if run.diverged_at is not None:
         events = pd.DataFrame([dict(step=run.steps, label=f"diverged at step {run.diverged_at}")])
-    sw = experiments.lr_sweep(surface, (x0, y0), np.logspace(-3, np.log10(3), 25), steps, tol=1e-6 * scale)
+    sw = experiments.lr_sweep(surface, (x0, y0), np.logspace(-3, np.log10(3), SWEEP_POINTS), steps, tol=1e-6 * scale)
     sweep = pd.DataFrame({"lr": sw.lrs, "steps": sw.steps, "outcome": sw.outcome})
     limit = experiments.stability_limit(surface, run.end) if label.endswith("minimum") else None
     bounds = surface.bounds
@@ -171,7 +176,7 @@ def surface_run(name: str, x0: float, y0: float, lr: float, steps: int) -> dict:
                 limit=limit,
                 chosen=lr,
                 chart_title="Why the step size matters",
-                subtitle="same start, 25 step sizes",
+                subtitle=f"same start, {SWEEP_POINTS} step sizes",
             )
         ),
     )
@@ -384,14 +389,16 @@ def render(ctx: Context) -> None:
     lr = ui.render(NET_STEP)
     _network_part(ctx, float(lr))
     _surface_part()
-    with st.expander("Does descent stop only where the gradient vanishes? Yes, and almost never on a saddle"):
-        st.markdown(
+    why = ui.render(WHY)
+    if why.open:  # computed only when a reader opens it
+        why.markdown(
             "The article says training runs until the gradient is tiny. True, but *where* it stops matters: "
             "from a random start plain gradient descent almost surely does not end on a strict saddle "
             "(Lee et al., 2016). It only slows down near one, unless it starts exactly on the saddle's "
             "ridge line."
         )
-        _saddle_part()
+        with why:
+            _saddle_part()
 
 
 SECTION = Section(

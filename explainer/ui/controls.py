@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-WIDGETS = ("slider", "select_slider", "select", "segmented", "toggle", "number")
+WIDGETS = ("slider", "select_slider", "select", "segmented", "toggle", "number", "expander")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class Control:
 
     ``widget`` is one of :data:`WIDGETS`. Sliders and number inputs use ``lo``, ``hi`` and
     ``step`` (ints give an integer widget); choice widgets use ``options`` and ``format``,
-    whose output is also what the URL holds.
+    whose output is also what the URL holds. An ``"expander"`` renders as a collapsible
+    container whose open state is the value; its content should run only while it is open.
     """
 
     key: str
@@ -75,7 +76,7 @@ class Control:
                 return None
             shown = ", ".join(self.labels()[:8]) + (", ..." if len(self.options) > 8 else "")
             return f"it is not one of the choices ({shown})"
-        if self.widget == "toggle":
+        if self.widget in ("toggle", "expander"):
             return None if raw.lower() in ("true", "false") else "it is neither true nor false"
         try:
             number = float(raw)
@@ -164,6 +165,9 @@ def render(control: Control, where=None):
             **common,
         )
         return control.default if value is None else value  # a click on the chosen one clears it
+    if control.widget == "expander":
+        # An expander bound to the URL runs its content only while open (read ``.open``).
+        return where.expander(control.label, expanded=bool(control.default), key=control.key, bind="query-params")
     return where.toggle(control.label, value=bool(control.default), **common)
 
 
