@@ -152,7 +152,7 @@ def test_bad_control_value_is_reported_and_replaced_by_the_default():
 
 
 def test_good_control_value_from_the_link_is_used():
-    at = run(**{"descent.lr": "0.5", "descent.surface": "four-traps"})
+    at = run(**{"descent.lr": "0.5", "descent.surface": "four traps"})
     assert at.select_slider(key="descent.lr").value == 0.5
     assert at.selectbox(key="descent.surface").value == "four-traps"
     assert not [w.value for w in at.warning if "link" in w.value]
@@ -170,3 +170,25 @@ def test_the_saddle_aside_is_computed_only_when_opened(page):
     # Started 1e-12 off the ridge line, descent escapes after about ln(1e12)/ln(1 + 2 lr) steps.
     steps = int(re.search(r"10⁻¹² off it, it lingers (\d+) steps", aside).group(1))
     assert abs(steps - np.log(1e12) / np.log(1.04)) < 5
+
+
+def _verdicts(at: AppTest) -> list[str]:
+    # A badge is markdown like ":orange-badge[:material/tune: refined]".
+    return [m.value.rsplit(" ", 1)[-1].rstrip("]") for m in at.markdown if "-badge[" in m.value]
+
+
+def _findings(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("**What the computation shows**")]
+
+
+def test_claim_verdicts_follow_the_readers_run(page):
+    # Default: the run stops in the shallow valley, and no grid run ends on a saddle.
+    assert _verdicts(page) == ["refined", "refined"]
+    descent, grid = _findings(page)
+    assert "local minimum at loss 0.08333" in descent and "-0.5833" in descent
+    assert "0 ended on a saddle" in grid
+    at = run()
+    at.slider(key="descent.x0").set_value(-1.5).run()
+    assert _verdicts(at)[0] == "confirmed"
+    at.select_slider(key="descent.lr").set_value(1.5).run()
+    assert _verdicts(at)[0] == "contradicted"

@@ -113,7 +113,7 @@ def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
                 "name:N",
                 title="critical point",
                 scale=alt.Scale(domain=names, range=[CRITICAL_SHAPES[k] for k in kinds]),
-                legend=alt.Legend(orient="right"),
+                legend=alt.Legend(orient="bottom", direction="horizontal", columns=2),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title="kind"),

@@ -14,6 +14,7 @@ from explainer.core.traps import END_LABELS, grid_descent
 from explainer.sections.base import ARTICLE, Context, Section
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached
+from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart, spec
 
 SLUG = "critical-points"
@@ -24,7 +25,9 @@ STEP_SIZES = (0.001, 0.003, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
 NOISY = ("noisy", "perturbed")
 STALL_NAMES = {"saddle": "a saddle", "plateau": "a plateau", "maximum": "a flat hilltop", "minimum": "a minimum"}
 
-SURFACE = ui.Control(f"{SLUG}.surface", "Surface", "select", "four-traps", options=MAP_SURFACES)
+SURFACE = ui.Control(
+    f"{SLUG}.surface", "Surface", "select", "four-traps", options=MAP_SURFACES, format=lambda k: SURFACES[k].title
+)
 METHOD = ui.Control(
     f"{SLUG}.method", "Optimiser", "select", "gd", options=tuple(METHODS), format=lambda m: METHODS[m],
     help="Noisy descent adds Gaussian noise to every gradient (a stand-in for mini-batches); perturbed "
@@ -113,7 +116,8 @@ def basins(name: str, method: str, lr: float, steps: int, side: int, noise: floa
                 columns=["start", "end", "steps", "kind"],
             ),
         )
-    plateau_grads = b.grad_norms[b.stop_step, np.arange(n)][res.labels == "plateau"]
+    on_plateau = res.ends[res.labels == "plateau"]
+    plateau_grads = np.linalg.norm(surface.gradient(on_plateau), axis=-1) if len(on_plateau) else np.empty(0)
     path_frame = pd.concat(paths, ignore_index=True) if paths else None
     layers = [maps.basin_layer(cells, surface.bounds), maps.contour_layer(contours(name), surface.bounds, opacity=0.9)]
     if path_frame is not None:
@@ -167,6 +171,30 @@ def _counts_sentence(res: dict, steps: int) -> str:
     return f"Of {res['n']} starts, " + ", ".join(parts) + f" after at most {steps} steps."
 
 
+def _claim(res: dict) -> tuple[str, str]:
+    """Finding and verdict for "a local minimum, a saddle and a plateau also stop training",
+    from the grid's ends."""
+    counts = res["counts"].set_index("end")["runs"].to_dict()
+    n = res["n"]
+    local, saddle, plateau = (counts.get(k, 0) for k in ("local minimum", "saddle", "plateau"))
+    parts = [f"{local} of {n} runs stopped in a local minimum" if local else "no run stopped in a local minimum"]
+    if res["plateau_grad"] is not None:
+        lo, hi = res["plateau_grad"]
+        parts.append(
+            f"{plateau} were still crawling across the plateau (gradient {lo:.0e} to {hi:.0e}: small, not zero)"
+        )
+    parts.append(f"{saddle} ended on a saddle")
+    finding = "; ".join(parts) + "."
+    saddle_rare = saddle <= 0.02 * n
+    if saddle_rare:
+        finding += (
+            " A strict saddle holds only runs that start exactly on its ridge line, so it slows descent down "
+            "rather than stopping it; a plateau slows it without stopping it either."
+        )
+        return finding, "refined"
+    return finding, "confirmed"
+
+
 def _escape_sentence(res: dict) -> str:
     esc = res["escapes"]
     if esc.empty:
@@ -197,6 +225,13 @@ def render(ctx: Context) -> None:
     noise = ui.render(NOISE, c6) if method in NOISY else 0.0
     res = basins(name, method, float(lr), int(steps), int(side), float(noise), ctx.seed)
 
+    finding, verdict = _claim(res)
+    claim_box(
+        "besides the global minimum, a local minimum, a saddle point and a plateau all have a vanishing "
+        "gradient, and training slows down there or stops.",
+        finding,
+        verdict,
+    )
     left, right = st.columns([1.5, 1], gap="medium")
     with left:
         show_chart(

@@ -16,6 +16,7 @@ from explainer.core.traps import flat_tolerance, label_end, slope_scale
 from explainer.sections.base import ARTICLE, Context, Section
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached
+from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart, spec
 
 SLUG = "descent"
@@ -27,7 +28,7 @@ NET_EPOCHS = 150
 SWEEP_POINTS = 19
 
 SURFACE = ui.Control(
-    f"{SLUG}.surface", "Surface", "select", "double-well", options=DEMO_SURFACES,
+    f"{SLUG}.surface", "Surface", "select", "double-well", options=DEMO_SURFACES, format=lambda k: SURFACES[k].title,
     help="The ground the ball rolls on. Each has its critical points marked.",
 )  # fmt: skip
 START_X = ui.Control(f"{SLUG}.x0", "Start x", "slider", 0.0, lo=-1.0, hi=1.0, step=0.01)
@@ -287,6 +288,29 @@ def _verdict(res: dict) -> tuple[str, str]:
     return f"{how} It ended at ({x:.4f}, {y:.4f}) on {where} (Hessian eigenvalues {ev}).", box
 
 
+def _claim(res: dict, global_value: float) -> tuple[str, str]:
+    """Finding and verdict for the article's "repeat until the gradient is tiny: best fit" claim,
+    from the reader's own run."""
+    if res["stop_reason"] == "diverged":
+        return (
+            f"With this step size descent never gets there: it diverged at step {res['diverged_at']}.",
+            "contradicted",
+        )
+    if res["label"] == "global minimum":
+        return (
+            f"This run stopped where the gradient fell to {res['grad_norm']:.0e}, at the lowest point of the map "
+            f"(loss {res['end_loss']:.4g}). From this start, stopping where the gradient vanishes found the best fit.",
+            "confirmed",
+        )
+    where = {"still moving": "still on a slope"}.get(res["label"], f"in a {res['label']}")
+    return (
+        f"This run ended {where} at loss {res['end_loss']:.4g}, while the lowest point of the map is at "
+        f"{global_value:.4g}. A vanishing gradient marks *a* resting place, not the best one; which one you "
+        "reach depends on where you start.",
+        "refined",
+    )
+
+
 def _sweep_caption(res: dict) -> str:
     sweep = res["sweep"]
     ok = sweep[sweep["outcome"] == "converged"]
@@ -325,6 +349,13 @@ def _surface_part() -> None:
     res = surface_run(name, float(x0), float(y0), float(lr), int(steps))
     text, box = _verdict(res)
     getattr(st, box)(text)
+    finding, verdict = _claim(res, surface.global_minimum_value)
+    claim_box(
+        "training repeats the step until the gradient is extremely small, and the weights it stops at "
+        "fit the training data best.",
+        finding,
+        verdict,
+    )
     left, right = st.columns([1.25, 1], gap="medium")
     with left:
         show_chart(
