@@ -192,3 +192,39 @@ def test_claim_verdicts_follow_the_readers_run(page):
     assert _verdicts(at)[0] == "confirmed"
     at.select_slider(key="descent.lr").set_value(1.5).run()
     assert _verdicts(at)[0] == "contradicted"
+
+
+def test_switching_surface_moves_the_start_onto_the_new_map():
+    # The double well's start (1.8, 1.2) lies outside the monkey saddle's window (|x| <= 1.5).
+    at = run(section="descent")
+    at.selectbox(key="descent.surface").set_value("monkey-saddle").run()
+    assert not at.exception
+    assert (at.slider(key="descent.x0").value, at.slider(key="descent.y0").value) == (1.2, 0.05)
+
+
+@pytest.mark.parametrize("lr", [0.001, 1.5])
+def test_every_descent_surface_survives_extreme_step_sizes(lr):
+    from explainer.sections.descent import DEMO_SURFACES
+
+    at = run(section="descent", **{"descent.lr": str(lr)})
+    for name in DEMO_SURFACES:
+        at.selectbox(key="descent.surface").set_value(name).run()
+        assert not at.exception, (name, [e.value for e in at.exception])
+        verdict = _verdict(at)
+        if lr == 1.5:
+            # Too large a step never settles quietly: the run blows up, is thrown off the map onto
+            # ground that flattens out far away (the map's caption says so), or keeps bouncing.
+            off_map = any("the run left the map" in c.value for c in at.caption)
+            assert "Diverged at step" in verdict or off_map or "Used all" in verdict, (name, verdict)
+
+
+def test_every_map_survives_a_diverging_step_size():
+    from explainer.sections.critical_points import MAP_SURFACES
+
+    at = run(section="critical-points", **{"critical-points.lr": "0.5", "critical-points.grid": "15"})
+    for name in MAP_SURFACES:
+        at.selectbox(key="critical-points.surface").set_value(name).run()
+        assert not at.exception, (name, [e.value for e in at.exception])
+        assert re.search(r"Of 225 starts", texts(at))
+    # Himmelblau's valleys curve at up to 134, so steps of 0.5 throw every run off the map.
+    assert "Of 225 starts, 225 diverged" in texts(at)

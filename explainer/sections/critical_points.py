@@ -157,17 +157,19 @@ def basins(name: str, method: str, lr: float, steps: int, side: int, noise: floa
     )
 
 
+PHRASES = {
+    "global minimum": "{n} in a global minimum",
+    "local minimum": "{n} in a local minimum",
+    "saddle": "{n} on a saddle",
+    "plateau": "{n} on a plateau",
+    "still moving": "{n} still moving",
+    "diverged": "{n} diverged",
+}
+
+
 def _counts_sentence(res: dict, steps: int) -> str:
     frame = res["counts"].set_index("end")
-    parts = []
-    for label in END_LABELS:
-        if label in frame.index:
-            runs = int(frame.loc[label, "runs"])
-            parts.append(
-                f"{runs} in {'a ' if label in ('saddle', 'plateau') else ''}{label}".replace(
-                    "in still moving", "still moving"
-                )
-            )
+    parts = [PHRASES[label].format(n=int(frame.loc[label, "runs"])) for label in END_LABELS if label in frame.index]
     return f"Of {res['n']} starts, " + ", ".join(parts) + f" after at most {steps} steps."
 
 

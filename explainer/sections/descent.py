@@ -329,6 +329,12 @@ def _sweep_caption(res: dict) -> str:
     return " ".join(parts) or "No step size converged within the step budget from this start."
 
 
+def _new_surface() -> None:
+    """A new surface starts from its own recommended point (the old start may be off its map)."""
+    surface = SURFACES[st.session_state[SURFACE.key]]
+    st.session_state[START_X.key], st.session_state[START_Y.key] = surface.start
+
+
 def _surface_part() -> None:
     st.markdown("#### Descent on a landscape you can see")
     st.markdown(
@@ -336,7 +342,7 @@ def _surface_part() -> None:
         "it downhill along the negative gradient, and it stops when the gradient is (almost) zero."
     )
     c1, c2, c3 = st.columns([1.2, 1, 1])
-    name = ui.render(SURFACE, c1)
+    name = ui.render(SURFACE, c1, on_change=_new_surface)
     surface = SURFACES[name]
     (xl, xh), (yl, yh) = surface.bounds
     x0 = ui.render(START_X.with_range(xl, xh, surface.start[0]), c2)

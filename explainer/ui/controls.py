@@ -112,13 +112,22 @@ def url_notice(control: Control) -> str | None:
     )
 
 
-def render(control: Control, where=None):
-    """Draw ``control`` (in ``where``, default the current container) and return its value."""
+def render(control: Control, where=None, on_change=None):
+    """Draw ``control`` (in ``where``, default the current container) and return its value.
+
+    ``on_change`` is called (before the rerun) when the reader changes the value.
+    """
     where = where if where is not None else st
     notice = url_notice(control)
     if notice:
         where.warning(notice, icon=":material/link_off:")
-    common = dict(key=control.key, help=control.help, bind="query-params")
+    if control.widget in ("slider", "number"):
+        # A range that depends on another control (a surface's window) can move under a value
+        # the reader chose before; start over from the default rather than fail.
+        current = st.session_state.get(control.key)
+        if isinstance(current, int | float) and not control.lo <= current <= control.hi:
+            st.session_state[control.key] = control.default
+    common = dict(key=control.key, help=control.help, bind="query-params", on_change=on_change)
     if control.widget == "slider":
         cast = int if control.is_int else float
         return where.slider(
@@ -167,7 +176,9 @@ def render(control: Control, where=None):
         return control.default if value is None else value  # a click on the chosen one clears it
     if control.widget == "expander":
         # An expander bound to the URL runs its content only while open (read ``.open``).
-        return where.expander(control.label, expanded=bool(control.default), key=control.key, bind="query-params")
+        return where.expander(
+            control.label, expanded=bool(control.default), key=control.key, bind="query-params", on_change="rerun"
+        )
     return where.toggle(control.label, value=bool(control.default), **common)
 
 
