@@ -4,6 +4,9 @@ Usage::
 
     python -m explainer.bench            # 3 cold page runs, each in a fresh process
     python -m explainer.bench --repeat 5
+    python -m explainer.bench --browser  # also: a served app in headless Chromium (needs
+                                         # /usr/bin/chromium and Playwright): interaction
+                                         # times and server memory with 10 open sessions
 
 A cold run is a new Python process that imports the app and runs the whole page once through
 Streamlit's ``AppTest`` (empty caches, nothing imported): the script time a first visitor to a
@@ -24,6 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_COLD_S = 4.0
 BUDGET_WARM_S = 0.3
+BUDGET_INTERACTION_S = 1.0
+BUDGET_INTERACTION_CACHED_S = 0.4
+BUDGET_MEMORY_MB = 690
+CHROMIUM = "/usr/bin/chromium"  # the same path as explainer.devserver.CHROMIUM
 
 _CHILD = r"""
 import json, sys, time
@@ -78,10 +85,76 @@ def _sections(seed: int = 0) -> dict[str, float]:
     return times
 
 
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (Linux /proc)."""
+    total = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(k) for k in kids] + [g for k in kids for g in _children(int(k))]
+
+
+def _browser(passes: int = 3, sessions: int = 10) -> None:
+    """Serve the app, time a control change in headless Chromium until the page has redrawn,
+    and read the server's memory with ``sessions`` pages open."""
+    from playwright.sync_api import sync_playwright
+
+    from explainer.devserver import CHARTS_DRAWN_JS, CHROMIUM_ARGS, serve
+
+    with serve() as (url, pid), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/?section=descent")
+        page.wait_for_function(CHARTS_DRAWN_JS, arg=5, timeout=120_000)
+        group = page.locator('[data-testid="stButtonGroup"]').first
+        fresh, cached = [], []
+        for n in range(passes):
+            for lr in ("3.0", "30.0", "0.03", "0.3"):
+                t = time.perf_counter()
+                group.get_by_text(lr, exact=True).click()
+                # The worked example shows the new step: "w - 3 x (gradient)".
+                shown = f"{float(lr):g}"
+                page.wait_for_function(f"() => document.body.innerText.includes('− {shown} × (')", timeout=60_000)
+                page.wait_for_function(CHARTS_DRAWN_JS, arg=5, timeout=60_000)
+                (fresh if n == 0 and lr != "0.3" else cached).append(time.perf_counter() - t)
+        print("one control changed (descent's network step size), click to page redrawn, headless Chromium:")
+        print(
+            f"  first time (computed): median {statistics.median(fresh):.2f} s, worst {max(fresh):.2f} s "
+            f"over {len(fresh)}; budget {BUDGET_INTERACTION_S:.1f} s"
+        )
+        print(
+            f"  again (cached): median {statistics.median(cached):.2f} s, worst {max(cached):.2f} s "
+            f"over {len(cached)}; budget {BUDGET_INTERACTION_CACHED_S:.1f} s"
+        )
+        for _ in range(sessions):
+            extra = browser.new_page(viewport={"width": 1280, "height": 900})
+            extra.goto(url)
+            extra.wait_for_function(CHARTS_DRAWN_JS, arg=9, timeout=120_000)
+        memory = _rss_mb(pid)
+        print(
+            f"server memory with {sessions + 1} sessions open: {memory:.0f} MB RSS "
+            f"({memory / BUDGET_MEMORY_MB:.0%} of the {BUDGET_MEMORY_MB} MB budget)"
+        )
+        browser.close()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="cold processes to start (default 3)")
     parser.add_argument("--warm", type=int, default=5, help="warm reruns per process (default 5)")
+    parser.add_argument("--browser", action="store_true", help="also time interactions in headless Chromium")
     args = parser.parse_args(argv)
 
     runs = [_child(args.warm) for _ in range(args.repeat)]
@@ -97,6 +170,11 @@ def main(argv=None) -> None:
     print("first-call time of each cached computation (this process, imports already paid):")
     for name, seconds in _sections().items():
         print(f"  {name:34s} {seconds * 1000:7.0f} ms")
+    if args.browser:
+        if not Path(CHROMIUM).exists():
+            print(f"browser figures skipped: no Chromium at {CHROMIUM}")
+        else:
+            _browser()
 
 
 if __name__ == "__main__":

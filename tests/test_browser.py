@@ -7,84 +7,34 @@ Skips (with the reason) where either is missing; CI installs both.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parent.parent
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
-ARGS += ["--disable-component-update", "--disable-sync"]
+from explainer.devserver import CHARTS_DRAWN_JS, CHROMIUM, CHROMIUM_ARGS, serve
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true"),
-            *(f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read().strip() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("the Streamlit server never became healthy")
+    with serve() as (url, _pid):
         yield url
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
         yield b
         b.close()
 
 
 def _settle(page, charts: int, timeout_ms: int = 120_000) -> None:
-    """Wait until at least ``charts`` charts are drawn and the app is idle. (The app also
-    reports "notRunning" before its first run, so the chart count is what proves it has run.)"""
-    page.wait_for_function(
-        """(n) => {
-            const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
-            const app = document.querySelector('[data-testid="stApp"]');
-            return charts.length >= n && charts.every(c => c.querySelector('canvas, svg'))
-                && app && app.getAttribute('data-test-script-state') === 'notRunning';
-        }""",
-        arg=charts,
-        timeout=timeout_ms,
-    )
+    """Wait until at least ``charts`` charts are drawn and the app is idle."""
+    page.wait_for_function(CHARTS_DRAWN_JS, arg=charts, timeout=timeout_ms)
     page.wait_for_timeout(300)
 
 
