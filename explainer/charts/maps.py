@@ -60,18 +60,20 @@ def _axes(bounds):
     return x, y
 
 
+def _cells(bounds) -> dict:
+    """Encodings of rectangles given by their corners ``x, y`` and ``x2, y2``."""
+    x, y = _axes(bounds)
+    return dict(x=x, x2=alt.X2("x2"), y=y, y2=alt.Y2("y2"))
+
+
 def heat_layer(heat: pd.DataFrame, bounds, *, log_color: bool = False) -> alt.Chart:
     """Loss as colour, viridis, on a symmetric-log scale when the values span decades."""
-    x, y = _axes(bounds)
     scale = alt.Scale(scheme=LOSS_SCHEME, type="symlog" if log_color else "linear")
     return (
         alt.Chart(heat)
         .mark_rect(opacity=0.9)
         .encode(
-            x=x,
-            x2=alt.X2("x2"),
-            y=y,
-            y2=alt.Y2("y2"),
+            **_cells(bounds),
             color=alt.Color("loss:Q", title="loss", scale=scale, legend=alt.Legend(orient="right")),
             tooltip=[alt.Tooltip("loss:Q", format=".4g")],
         )
@@ -81,11 +83,10 @@ def heat_layer(heat: pd.DataFrame, bounds, *, log_color: bool = False) -> alt.Ch
 def contour_layer(segments: np.ndarray, bounds, *, opacity: float = 0.7) -> alt.Chart:
     """Contour lines as rules from the rows ``(x1, y1, x2, y2, level)`` of ``contour_segments``."""
     frame = pd.DataFrame(segments, columns=["x", "y", "x2", "y2", "level"])
-    x, y = _axes(bounds)
     return (
         alt.Chart(frame)
         .mark_rule(color=CONTOUR_COLOR, strokeWidth=0.8, opacity=opacity, clip=True)
-        .encode(x=x, y=y, x2=alt.X2("x2"), y2=alt.Y2("y2"))
+        .encode(**_cells(bounds))
     )
 
 
@@ -156,15 +157,11 @@ def path_layers(paths: pd.DataFrame, bounds, *, color: str = PATH_COLOR, width: 
 
 def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:
     """Each start's cell coloured by where its run ended (``x, x2, y, y2, end, steps``)."""
-    x, y = _axes(bounds)
     return (
         alt.Chart(cells)
         .mark_rect(opacity=0.62)
         .encode(
-            x=x,
-            x2=alt.X2("x2"),
-            y=y,
-            y2=alt.Y2("y2"),
+            **_cells(bounds),
             color=alt.Color(
                 "end:N",
                 title="run ended at",

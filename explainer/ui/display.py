@@ -54,34 +54,22 @@ def show_chart(vl_spec: dict | list[dict], data: pd.DataFrame, *, name: str, key
         fixed = isinstance(one.get("width"), int | float)  # maps keep their aspect ratio
         st.vega_lite_chart(one, width="content" if fixed else "stretch", alt=caption)
     vl_spec = specs[0] if len(specs) == 1 else _stack(specs)
-    text, menu = st.columns([0.84, 0.16], vertical_alignment="top")
+    text, menu = st.columns([0.76, 0.24], vertical_alignment="top")
     text.caption(caption)
+    exports = (
+        ("Data (CSV)", lambda: data.to_csv(index=False), "csv", "text/csv"),
+        ("Drawing (SVG)", lambda: _svg(vl_spec), "svg", "image/svg+xml"),
+        ("Vega-Lite spec (JSON)", lambda: json.dumps(vl_spec, indent=1), "vl.json", "application/json"),
+    )
     with menu.popover("Export", icon=":material/download:", width="stretch"):
-        st.download_button(
-            "Data (CSV)",
-            data=lambda: data.to_csv(index=False),
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            key=f"{key}.csv",
-            on_click="ignore",
-            width="stretch",
-        )
-        st.download_button(
-            "Drawing (SVG)",
-            data=lambda: _svg(vl_spec),
-            file_name=f"{name}.svg",
-            mime="image/svg+xml",
-            key=f"{key}.svg",
-            on_click="ignore",
-            width="stretch",
-        )
-        st.download_button(
-            "Vega-Lite spec (JSON)",
-            data=lambda: json.dumps(vl_spec, indent=1),
-            file_name=f"{name}.vl.json",
-            mime="application/json",
-            key=f"{key}.json",
-            on_click="ignore",
-            width="stretch",
-        )
+        for label, make, ext, mime in exports:  # each file is made only when its button is clicked
+            st.download_button(
+                label,
+                data=make,
+                file_name=f"{name}.{ext}",
+                mime=mime,
+                key=f"{key}.{ext}",
+                on_click="ignore",
+                width="stretch",
+            )
         st.caption("PNG: the chart's own menu, top right of the chart.")
