@@ -6,7 +6,7 @@ fragment per section (so a control reruns its own section only).
 
 import streamlit as st
 
-st.set_page_config(page_title="Escaping the traps", page_icon=":material/landscape:", layout="wide")
+st.set_page_config(page_title="Escaping the traps", layout="wide")
 
 # On a fresh server the first visitor waits about two seconds while scikit-learn, Altair and
 # pandas import: say so. (Drawing this before those imports also makes Streamlit's one-off
