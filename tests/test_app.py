@@ -77,7 +77,8 @@ def test_noise_control_appears_for_noisy_descent():
 
 def _verdict(at: AppTest) -> str:
     boxes = [b.value for kind in ("success", "warning", "error") for b in getattr(at, kind)]
-    return next(b for b in boxes if "step" in b and ("Stopped" in b or "Used all" in b or "Diverged" in b))
+    starts = ("Stopped", "Used all", "**Diverged", "**Ran away")
+    return next(b for b in boxes if b.startswith(starts))
 
 
 def test_default_run_stops_in_the_shallow_valley(page):
@@ -174,7 +175,7 @@ def test_the_saddle_aside_is_computed_only_when_opened(page):
 
 def _verdicts(at: AppTest) -> list[str]:
     # A badge is markdown like ":orange-badge[:material/tune: refined]".
-    return [m.value.rsplit(" ", 1)[-1].rstrip("]") for m in at.markdown if "-badge[" in m.value]
+    return [m.value.split(": ", 1)[1].rstrip("]") for m in at.markdown if "-badge[" in m.value]
 
 
 def _findings(at: AppTest) -> list[str]:
@@ -190,8 +191,13 @@ def test_claim_verdicts_follow_the_readers_run(page):
     at = run()
     at.slider(key="descent.x0").set_value(-1.5).run()
     assert _verdicts(at)[0] == "confirmed"
+    # A run that blows up cannot judge the claim.
     at.select_slider(key="descent.lr").set_value(1.5).run()
-    assert _verdicts(at)[0] == "contradicted"
+    assert _verdicts(at)[0] == "not judged"
+    # Started exactly on the ridge line of x^2 - y^2, descent stops on the saddle: not even a minimum.
+    at = run(section="descent", **{"descent.surface": "saddle", "descent.y0": "0"})
+    assert _verdicts(at) == ["contradicted"]
+    assert "no lowest point at all" in _findings(at)[0]
 
 
 def test_switching_surface_moves_the_start_onto_the_new_map():
@@ -206,25 +212,45 @@ def test_switching_surface_moves_the_start_onto_the_new_map():
 def test_every_descent_surface_survives_extreme_step_sizes(lr):
     from explainer.sections.descent import DEMO_SURFACES
 
-    at = run(section="descent", **{"descent.lr": str(lr)})
+    at = run(section="descent")
     for name in DEMO_SURFACES:
-        at.selectbox(key="descent.surface").set_value(name).run()
+        at.selectbox(key="descent.surface").set_value(name).run()  # resets the step size to the surface's own
+        at.select_slider(key="descent.lr").set_value(lr).run()
         assert not at.exception, (name, [e.value for e in at.exception])
         verdict = _verdict(at)
         if lr == 1.5:
             # Too large a step never settles quietly: the run blows up, is thrown off the map onto
             # ground that flattens out far away (the map's caption says so), or keeps bouncing.
             off_map = any("the run left the map" in c.value for c in at.caption)
-            assert "Diverged at step" in verdict or off_map or "Used all" in verdict, (name, verdict)
+            assert verdict.startswith(("**Diverged", "**Ran away", "Used all")) or off_map, (name, verdict)
 
 
 def test_every_map_survives_a_diverging_step_size():
     from explainer.sections.critical_points import MAP_SURFACES
 
-    at = run(section="critical-points", **{"critical-points.lr": "0.5", "critical-points.grid": "15"})
+    at = run(section="critical-points", **{"critical-points.grid": "15"})
     for name in MAP_SURFACES:
-        at.selectbox(key="critical-points.surface").set_value(name).run()
+        at.selectbox(key="critical-points.surface").set_value(name).run()  # resets the step size
+        at.select_slider(key="critical-points.lr").set_value(0.5).run()
         assert not at.exception, (name, [e.value for e in at.exception])
         assert re.search(r"Of 225 starts", texts(at))
-    # Himmelblau's valleys curve at up to 134, so steps of 0.5 throw every run off the map.
+    # Himmelblau's valleys curve at up to 134, so steps of 0.5 throw every run off: no verdict then.
     assert "Of 225 starts, 225 diverged" in texts(at)
+    assert _verdicts(at) == ["not judged"]
+
+
+def test_a_new_map_gets_a_step_size_that_suits_it():
+    at = run(section="critical-points", **{"critical-points.grid": "15"})
+    assert at.select_slider(key="critical-points.lr").value == 0.1
+    at.selectbox(key="critical-points.surface").set_value("himmelblau").run()
+    assert at.select_slider(key="critical-points.lr").value == 0.01
+    assert "Of 225 starts, 225 in a global minimum" in texts(at)
+
+
+def test_repeated_section_parameter_is_reported():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["section"] = ["critical-points", "descent"]
+    at.run()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["2 · Where the gradient vanishes"]
+    assert any("names `section` 2 times" in w.value for w in at.warning)

@@ -60,8 +60,8 @@ def test_a_control_reruns_and_lands_in_the_url(server, browser):
     verdict = page.locator('[data-testid="stAlertContentWarning"]').first.inner_text()
     assert "local minimum" in verdict
     group = page.locator('[data-testid="stButtonGroup"]').first
-    group.get_by_text("3.0", exact=True).click()
-    page.wait_for_function("() => window.location.search.includes('descent.net_lr=3.0')", timeout=30_000)
+    group.get_by_text("3", exact=True).click()
+    page.wait_for_function("() => window.location.search.includes('descent.net_lr=3')", timeout=30_000)
     # The worked example is recomputed with the new step size: w moves by 3 times the gradient.
     page.wait_for_function("() => document.body.innerText.includes('− 3 × (')", timeout=60_000)
     _settle(page, charts=5)

@@ -269,3 +269,16 @@ def test_stability_limit():
     # No positive curvature anywhere at the maximum of Himmelblau: never unstable.
     hmax = next(p.xy for p in SURFACES["himmelblau"].critical_points if p.kind == "maximum")
     assert stability_limit(SURFACES["himmelblau"], hmax) == float("inf")
+
+
+def test_a_run_thrown_off_the_map_is_not_called_converged():
+    # From the four-traps default start, a step of 3 flings the ball onto the bowl's flat outer
+    # rim, far off the map, where its gradient underflows: it must not count as a fast success.
+    s = SURFACES["four-traps"]
+    sweep = lr_sweep(s, s.start, [0.1, 3.0], steps=1000)
+    assert sweep.outcome.tolist() == ["converged", "left the map"]
+    far = np.array([[15.0, -4.9]])
+    assert (
+        traps.label_ends(s, far, [0.0], ["converged"], still=1e-3, flat_tol=1e-2, global_value=-1.8, value_tol=1e-3)[0]
+        == "left the map"
+    )

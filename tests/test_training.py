@@ -125,8 +125,9 @@ def test_one_update_sample_details(moons):
     u = T.one_update(X, y, lr=0.1, sample=7, warmup=2)
     np.testing.assert_array_equal(u.x, X[7])
     assert u.label == y[7]
-    # The probability is that of the model before the dissected step, i.e. after `warmup` steps.
-    model = partial_fit(T.gd_classifier(len(X), lr=0.1), X, y, times=2)
+    # The probability is that of the model before the dissected step, i.e. after `warmup` steps
+    # of the fixed warm-up step size.
+    model = partial_fit(T.gd_classifier(len(X), lr=0.3), X, y, times=2)
     assert u.probability == pytest.approx(model.predict_proba(X[7:8])[0, 1], rel=1e-12)
     p = u.probability if u.label == 1 else 1 - u.probability
     assert u.sample_loss == pytest.approx(-np.log(p), rel=1e-12)
@@ -162,3 +163,12 @@ def test_train_curve_with_enormous_lr_never_returns_nan(moons, lr):
         assert curve.diverged_at == len(curve.losses) < 50
     # It is not learning: the loss ends far above where a sane step size gets.
     assert curve.losses.max() > 10 * T.train_curve(X, y, lr=0.1, epochs=50).losses[-1]
+
+
+def test_one_update_state_before_the_step_does_not_depend_on_its_size(moons):
+    X, y = moons
+    small, large = T.one_update(X, y, lr=0.03), T.one_update(X, y, lr=30.0)
+    assert small.loss_before == large.loss_before and small.probability == large.probability
+    # scikit-learn really took the large step: its gradient agrees with the finite difference.
+    assert large.grad_sklearn == pytest.approx(large.grad_fd, rel=1e-6)
+    assert small.first_order_holds and not large.first_order_holds

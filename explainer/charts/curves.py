@@ -125,6 +125,7 @@ def lr_sweep(
     outcomes = {
         "converged": OKABE_ITO["blue"],
         "ran out of steps": OKABE_ITO["orange"],
+        "left the map": OKABE_ITO["sky"],
         "diverged": OKABE_ITO["vermillion"],
     }
     x = alt.X("lr:Q", title="step size (learning rate, log)", scale=alt.Scale(type="log"))

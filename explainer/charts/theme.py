@@ -26,6 +26,7 @@ END_COLORS = {
     "saddle": OKABE_ITO["vermillion"],
     "plateau": OKABE_ITO["purple"],
     "still moving": OKABE_ITO["green"],
+    "left the map": OKABE_ITO["sky"],
     "diverged": OKABE_ITO["grey"],
 }
 

@@ -17,17 +17,26 @@ class Sweep:
 
     lrs: np.ndarray
     steps: np.ndarray
-    outcome: np.ndarray  # "converged", "ran out of steps" or "diverged"
+    outcome: np.ndarray  # "converged", "ran out of steps", "left the map" or "diverged"
     final_loss: np.ndarray
 
 
 def lr_sweep(surface, start, lrs, steps: int, tol: float = 1e-6) -> Sweep:
-    """Plain gradient descent from ``start`` with each step size in ``lrs``, all at once."""
+    """Plain gradient descent from ``start`` with each step size in ``lrs``, all at once.
+
+    A run that stops (or runs out of steps) outside the surface's window is reported as having
+    "left the map": far away some surfaces level off, and a run thrown there can come to rest
+    without having found anything.
+    """
     lrs = np.asarray(lrs, dtype=float)
     starts = np.repeat(np.asarray(start, dtype=float)[None, :], len(lrs), axis=0)
     batch = descend_many(surface, starts, "gd", lrs, steps, tol=tol)
     names = {"converged": "converged", "max-steps": "ran out of steps", "diverged": "diverged"}
-    outcome = np.array([names[r] for r in batch.stop_reason])
+    outcome = np.array([names[r] for r in batch.stop_reason], dtype=object)
+    on_map = surface.on_map(batch.ends) if hasattr(surface, "on_map") else np.ones(len(lrs), dtype=bool)
+    off_map = ~on_map & (outcome != "diverged")
+    outcome[off_map] = "left the map"
+    outcome = outcome.astype(str)
     steps_taken = np.where(outcome == "diverged", batch.stop_step + 1, batch.stop_step)
     return Sweep(
         lrs=lrs,

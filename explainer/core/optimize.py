@@ -199,6 +199,8 @@ def _run(
     if steps < 0:
         raise ValueError("steps must be >= 0")
     x = np.array(x0, dtype=float)
+    if not np.isfinite(x).all():
+        raise ValueError("every start must be finite")
     n, d = x.shape
     lr_col = np.broadcast_to(np.asarray(lr, dtype=float), (n,)).reshape(n, 1).copy()
     opts = Settings(
@@ -232,10 +234,8 @@ def _run(
     stop_reason = np.full(n, "max-steps", dtype=object)
     everyone = np.arange(n)
     f, g, gn, active = evaluate_rows(everyone, x)
-    if not active.all():  # a start that is already outside the finite world
-        x[~active], f[~active], g[~active], gn[~active] = 0.0, 0.0, 0.0, 0.0
-        stop_step[~active] = 0
-        stop_reason[~active] = "diverged"
+    if not active.all():
+        raise ValueError("the loss or its gradient is not finite (or beyond 1e8) at a start")
     positions[0], losses[0], gnorms[0] = x, f, gn
     state = _State(
         velocity=np.zeros((n, d)),

@@ -1,7 +1,8 @@
 """Finding the stretches of a run where training stalls, and what kind of ground it stalled on.
 
 A stall is a stretch of at least ``window`` steps in which the gradient norm stays below
-``grad_tol`` and the loss moves by less than ``loss_tol`` over the following ``window`` steps.
+``grad_tol`` and the loss moves by less than ``loss_tol`` over the following ``window`` steps
+(the stretch then runs on through that look-ahead while the gradient stays small).
 Each stall is labelled from the Hessian at its flattest step: ``"minimum"``, ``"saddle"`` (with
 its index, the number of downhill directions), ``"maximum"``, or ``"plateau"`` when every
 curvature is below ``flat_tol``. A stall was escaped if the run left it and later went clearly
@@ -102,8 +103,17 @@ def find_stalls(
         loss_tol = max(0.01 * spread, 1e-12)
     ahead = np.minimum(np.arange(n) + window, n - 1)
     quiet = (grads < grad_tol) & (np.abs(losses[ahead] - losses) <= loss_tol)
+    # "Quiet" looks `window` steps ahead, so it ends up to a window before the loss moves:
+    # carry each quiet stretch on through that look-ahead while the gradient stays small.
+    small = grads < grad_tol
+    stretched = quiet.copy()
+    for _, end in _runs(quiet):
+        stop, limit = end, min(end + window, n)
+        while stop < limit and small[stop]:
+            stop += 1
+        stretched[end:stop] = True
     stalls = []
-    for start, end in _runs(quiet):
+    for start, end in _runs(stretched):
         if end - start < window:
             continue
         at = start + int(np.argmin(grads[start:end]))

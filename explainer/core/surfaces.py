@@ -16,6 +16,8 @@ import numpy as np
 from scipy.special import expit
 
 KINDS = ("global-minimum", "local-minimum", "saddle", "maximum", "plateau")
+#: How far outside its window (as a share of the window's size) a point still counts as on the map.
+MAP_MARGIN = 0.05
 
 
 class CriticalPoint(NamedTuple):
@@ -38,9 +40,9 @@ class Surface:
     Parameters
     ----------
     name : str
-        Stable identifier (the key in :data:`SURFACES`, used in URLs).
+        Stable identifier (the key in :data:`SURFACES`).
     title : str
-        Short human name, shown in menus.
+        Short human name, shown in menus and used as the value in URLs.
     formula : str
         The function in LaTeX.
     note : str
@@ -104,6 +106,10 @@ class Surface:
         xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
         xx, yy = np.meshgrid(xs, ys)
         return xs, ys, self._f(xx, yy)
+
+    def on_map(self, xy) -> np.ndarray:
+        """Whether points ``(..., 2)`` lie on the drawn map (its window and a thin margin)."""
+        return self.contains(xy, margin=MAP_MARGIN)
 
     def contains(self, xy, margin: float = 0.0) -> np.ndarray:
         """Whether points ``(..., 2)`` lie inside ``bounds`` widened by ``margin`` of each side's length."""

@@ -154,15 +154,32 @@ class Update:
     loss_predicted: float
     grad_norm: float
 
+    @property
+    def first_order_holds(self) -> bool:
+        """Whether the step is small enough for the gradient's prediction to mean something: the
+        predicted drop is under half the loss, and the prediction lands within 20% of the result."""
+        drop = self.loss_before - self.loss_predicted
+        return drop < 0.5 * self.loss_before and abs(self.loss_after - self.loss_predicted) < 0.2 * drop
 
-def one_update(X, y, *, lr: float, hidden=(8,), seed: int = 0, sample: int = 0, warmup: int = 1) -> Update:
-    """Take ``warmup`` steps, then dissect the next one for the weight from input 1 to hidden unit 1."""
-    model = gd_classifier(len(X), hidden, lr=lr, epochs=1, seed=seed)
-    with warnings.catch_warnings():
+
+def one_update(
+    X, y, *, lr: float, hidden=(8,), seed: int = 0, sample: int = 0, warmup: int = 1, warmup_lr: float = 0.3
+) -> Update:
+    """Take ``warmup`` steps of size ``warmup_lr``, then dissect the next step, of size ``lr``, for
+    the weight from input 1 to hidden unit 1.
+
+    The warm-up step size is fixed so that the state before the dissected step (the forward
+    pass and the loss) is the same whatever ``lr`` the reader picks; only the step changes.
+    """
+    model = gd_classifier(len(X), hidden, lr=warmup_lr, epochs=1, seed=seed)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         for _ in range(max(warmup, 1)):
             model.partial_fit(X, y, classes=[0, 1])
         before = copy.deepcopy(model)
+        model.learning_rate_init = lr
+        if hasattr(model, "_optimizer"):
+            del model._optimizer  # scikit-learn builds a new one, with the new step size, on the next call
         model.partial_fit(X, y, classes=[0, 1])
     deltas = [a - b for a, b in zip(model.coefs_ + model.intercepts_, before.coefs_ + before.intercepts_, strict=True)]
     grad_norm = float(np.sqrt(sum(np.sum(d * d) for d in deltas))) / lr

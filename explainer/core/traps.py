@@ -3,7 +3,8 @@
 Every end is labelled from the Hessian there, not from the list of known critical points: a
 run that has stopped moving (small gradient) on positive curvature is in a minimum (the global
 one if its loss matches the lowest listed minimum), on mixed curvature at a saddle, on flat
-ground on a plateau; a run that still has a clear slope under it is still moving. Noisy runs
+ground on a plateau; a run that still has a clear slope under it is still moving. A run that
+ends outside the map has left it, whatever the ground is like out there. Noisy runs
 never sit still, so they are judged after a quench: the noise is switched off at the average of
 their last steps and plain descent settles them where they were resting.
 """
@@ -18,7 +19,7 @@ from explainer.core import curvature
 from explainer.core.optimize import Batch, descend_many
 from explainer.core.stalls import Stall, find_stalls, label
 
-END_LABELS = ("global minimum", "local minimum", "saddle", "plateau", "still moving", "diverged")
+END_LABELS = ("global minimum", "local minimum", "saddle", "plateau", "still moving", "left the map", "diverged")
 
 
 def slope_scale(surface, n: int = 41) -> float:
@@ -64,10 +65,15 @@ def label_ends(
     ends = np.asarray(ends, dtype=float).reshape(-1, 2)
     eigs = np.linalg.eigvalsh(surface.hessian(ends))
     values = surface.value(ends)
+    on_map = surface.on_map(ends)
     labels = []
-    for ev, value, grad, reason in zip(eigs, values, np.ravel(grad_norms), np.ravel(stop_reasons), strict=True):
+    rows = zip(eigs, values, np.ravel(grad_norms), np.ravel(stop_reasons), on_map, strict=True)
+    for ev, value, grad, reason, inside in rows:
         if reason == "diverged":
             labels.append("diverged")
+            continue
+        if not inside:
+            labels.append("left the map")
             continue
         shape = curvature.classify(ev, atol=flat_tol)
         if grad > still:
@@ -96,8 +102,9 @@ class GridDescent:
     ends: np.ndarray  # (n, 2) where each run was judged (for noisy runs, after the quench)
     labels: np.ndarray  # (n,) of END_LABELS
     stalls: tuple[tuple[Stall, ...], ...]
-    still: float
-    flat_tol: float
+    still: float  # gradient norm below which a run counts as stopped when its end is labelled
+    flat_tol: float  # curvature that counts as flat
+    tol: float  # the optimiser's own stopping tolerance on the gradient norm
 
     @property
     def starts(self) -> np.ndarray:
@@ -151,13 +158,14 @@ def grid_descent(
     scale = slope_scale(surface)
     still = 1e-3 * scale
     flat_tol = flat_tolerance(surface, lr, steps)
+    tol = 1e-6 * scale
     batch = descend_many(
         surface,
         starts,
         method,
         lr,
         steps,
-        tol=1e-6 * scale,
+        tol=tol,
         momentum=momentum,
         noise=noise,
         seed=seed,
@@ -202,5 +210,5 @@ def grid_descent(
     )
     stalls = tuple(tuple(label(s, next(eigs), flat_tol) for s in run) for run in found)
     return GridDescent(
-        xs=xs, ys=ys, batch=batch, ends=ends, labels=labels, stalls=stalls, still=still, flat_tol=flat_tol
+        xs=xs, ys=ys, batch=batch, ends=ends, labels=labels, stalls=stalls, still=still, flat_tol=flat_tol, tol=tol
     )

@@ -23,7 +23,12 @@ MAP_SURFACES = ("four-traps", "double-well", "six-hump-camel", "himmelblau")
 GOOD_STEP = {"four-traps": 0.1, "double-well": 0.1, "six-hump-camel": 0.03, "himmelblau": 0.01}
 STEP_SIZES = (0.001, 0.003, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
 NOISY = ("noisy", "perturbed")
-STALL_NAMES = {"saddle": "a saddle", "plateau": "a plateau", "maximum": "a flat hilltop", "minimum": "a minimum"}
+STALL_NAMES = {
+    "saddle": "a saddle",
+    "plateau": "a plateau",
+    "maximum": "ground that curves down on every side (a plateau's rounded edge)",
+    "minimum": "a minimum",
+}
 
 SURFACE = ui.Control(
     f"{SLUG}.surface", "Surface", "select", "four-traps", options=MAP_SURFACES, format=lambda k: SURFACES[k].title
@@ -33,15 +38,16 @@ METHOD = ui.Control(
     help="Noisy descent adds Gaussian noise to every gradient (a stand-in for mini-batches); perturbed "
     "descent jumps randomly when the gradient is small (Jin et al. 2017).",
 )  # fmt: skip
-STEP_SIZE = ui.Control(f"{SLUG}.lr", "Step size", "select_slider", 0.1, options=STEP_SIZES)
+STEP_SIZE = ui.Control(f"{SLUG}.lr", "Step size", "select_slider", 0.1, options=STEP_SIZES, format=ui.number)
 STEPS = ui.Control(f"{SLUG}.steps", "Steps per run", "select_slider", 1500, options=(250, 500, 1000, 1500, 2000, 3000))
 GRID = ui.Control(
     f"{SLUG}.grid", "Starts per side", "select_slider", 21, options=(15, 21, 27, 31),
     help="Runs start on an evenly spaced grid over the whole map.",
 )  # fmt: skip
 NOISE = ui.Control(
-    f"{SLUG}.noise", "Noise (std. dev. or jump radius)", "select_slider", 0.5, options=(0.1, 0.2, 0.3, 0.5, 0.8, 1.2)
-)
+    f"{SLUG}.noise", "Noise (std. dev. or jump radius)", "select_slider", 0.5,
+    options=(0.1, 0.2, 0.3, 0.5, 0.8, 1.2), format=ui.number,
+)  # fmt: skip
 CONTROLS = (SURFACE, METHOD, STEP_SIZE, STEPS, GRID, NOISE)
 
 
@@ -116,8 +122,10 @@ def basins(name: str, method: str, lr: float, steps: int, side: int, noise: floa
                 columns=["start", "end", "steps", "kind"],
             ),
         )
-    on_plateau = res.ends[res.labels == "plateau"]
-    plateau_grads = np.linalg.norm(surface.gradient(on_plateau), axis=-1) if len(on_plateau) else np.empty(0)
+    # The plateau's runs: which ones the optimiser's stopping rule ended, which ran out of steps.
+    on_plateau = res.labels == "plateau"
+    plateau_grads = np.linalg.norm(surface.gradient(res.ends[on_plateau]), axis=-1)
+    plateau_stopped = b.stop_reason[on_plateau] == "converged"
     path_frame = pd.concat(paths, ignore_index=True) if paths else None
     layers = [maps.basin_layer(cells, surface.bounds), maps.contour_layer(contours(name), surface.bounds, opacity=0.9)]
     if path_frame is not None:
@@ -152,7 +160,18 @@ def basins(name: str, method: str, lr: float, steps: int, side: int, noise: floa
         escapes=pd.DataFrame(res.escapes(), columns=["kind", "runs", "median_steps", "longest_steps"]),
         example=example,
         n=n,
-        plateau_grad=(float(plateau_grads.min()), float(plateau_grads.max())) if plateau_grads.size else None,
+        plateau=dict(
+            runs=int(on_plateau.sum()),
+            stopped=int(plateau_stopped.sum()),
+            creeping=int((~plateau_stopped).sum()),
+            creeping_grads=(
+                (float(plateau_grads[~plateau_stopped].min()), float(plateau_grads[~plateau_stopped].max()))
+                if (~plateau_stopped).any()
+                else None
+            ),
+            tol=res.tol,
+        ),
+        has_saddle=any(p.kind == "saddle" for p in surface.critical_points),
         kicks=int(sum(len(k) for k in b.kicks)),
     )
 
@@ -173,25 +192,47 @@ def _counts_sentence(res: dict, steps: int) -> str:
     return f"Of {res['n']} starts, " + ", ".join(parts) + f" after at most {steps} steps."
 
 
-def _claim(res: dict) -> tuple[str, str]:
+def _plateau_sentence(p: dict) -> str:
+    """What the runs that finished on the plateau did, in numbers."""
+    parts = []
+    if p["stopped"]:
+        parts.append(
+            f"{p['stopped']} stopped because their slope fell below the stopping tolerance ({p['tol']:.0e}): "
+            "the optimiser gave up on flat ground"
+        )
+    if p["creeping"]:
+        lo, hi = p["creeping_grads"]
+        parts.append(f"{p['creeping']} were still creeping when their steps ran out (slopes {lo:.0e} to {hi:.0e})")
+    return f"Of the {p['runs']} runs that finished on the plateau, " + ", and ".join(parts) + "."
+
+
+def _claim(res: dict) -> tuple[str, str | None]:
     """Finding and verdict for "a local minimum, a saddle and a plateau also stop training",
     from the grid's ends."""
     counts = res["counts"].set_index("end")["runs"].to_dict()
     n = res["n"]
-    local, saddle, plateau = (counts.get(k, 0) for k in ("local minimum", "saddle", "plateau"))
-    parts = [f"{local} of {n} runs stopped in a local minimum" if local else "no run stopped in a local minimum"]
-    if res["plateau_grad"] is not None:
-        lo, hi = res["plateau_grad"]
-        parts.append(
-            f"{plateau} were still crawling across the plateau (gradient {lo:.0e} to {hi:.0e}: small, not zero)"
+    lost = counts.get("diverged", 0) + counts.get("left the map", 0)
+    if lost >= n / 2:
+        return (
+            f"{lost} of {n} runs blew up or were thrown off the map: this step size is too large for this map, "
+            "so these runs cannot judge the claim. Try a smaller one.",
+            None,
         )
-    parts.append(f"{saddle} ended on a saddle")
+    local, saddle = counts.get("local minimum", 0), counts.get("saddle", 0)
+    parts = [
+        f"{local} of {n} runs came to rest in a local minimum, a valley that is not the lowest"
+        if local
+        else f"none of the {n} runs came to rest in a local minimum"
+    ]
+    if res["plateau"]["runs"]:
+        parts.append(_plateau_sentence(res["plateau"]).rstrip(".").replace("Of the", "of the", 1))
+    if res["has_saddle"]:
+        parts.append(f"{saddle} ended on a saddle")
     finding = "; ".join(parts) + "."
-    saddle_rare = saddle <= 0.02 * n
-    if saddle_rare:
+    if res["has_saddle"] and saddle <= 0.02 * n:
         finding += (
-            " A strict saddle holds only runs that start exactly on its ridge line, so it slows descent down "
-            "rather than stopping it; a plateau slows it without stopping it either."
+            " A strict saddle holds only the runs that start exactly on its ridge line: it slows descent down "
+            "but almost never stops it."
         )
         return finding, "refined"
     return finding, "confirmed"
@@ -209,6 +250,11 @@ def _escape_sentence(res: dict) -> str:
     return "; ".join(bits) + "."
 
 
+def _new_surface() -> None:
+    """A new map starts with a step size that suits its curvature."""
+    st.session_state[STEP_SIZE.key] = GOOD_STEP[st.session_state[SURFACE.key]]
+
+
 def render(ctx: Context) -> None:
     st.header("2 · Where the gradient vanishes", anchor=SLUG)
     st.markdown(
@@ -218,7 +264,7 @@ def render(ctx: Context) -> None:
         "and each one's end is labelled from the curvature (the Hessian) where it stopped."
     )
     c1, c2, c3 = st.columns(3)
-    name = ui.render(SURFACE, c1)
+    name = ui.render(SURFACE, c1, on_change=_new_surface)
     method = ui.render(METHOD, c2)
     lr = ui.render(STEP_SIZE.with_default(GOOD_STEP[name]), c3)
     c4, c5, c6 = st.columns(3)
@@ -263,13 +309,20 @@ def render(ctx: Context) -> None:
                 "median_steps": st.column_config.NumberColumn("median steps", format="%d"),
             },
         )
-        if res["plateau_grad"] is not None:
-            lo, hi = res["plateau_grad"]
+        if res["plateau"]["runs"]:
+            escaped = res["escapes"]
+            slid = escaped[escaped["kind"] == "plateau"]
+            after = (
+                f" Runs that started nearer its edge did slide off, after up to {int(slid['longest_steps'].iloc[0])} "
+                "steps."
+                if not slid.empty
+                else ""
+            )
             st.info(
-                f"**A plateau slows descent; it does not stop it.** The runs still on the plateau had gradient "
-                f"norms between {lo:.1e} and {hi:.1e} at the end: small, not zero. Given enough steps, or a push, "
-                "they slide off. The article files the plateau with the places where the gradient vanishes; "
-                "strictly, it only almost does.",
+                "**A plateau is flat ground, not a valley.** "
+                + _plateau_sentence(res["plateau"])
+                + " Nothing holds them there but the flatness: more steps, a push or a stopping rule that is "
+                "less eager would let them slide off." + after,
                 icon=":material/info:",
             )
         if method == "perturbed":

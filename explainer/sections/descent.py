@@ -22,6 +22,16 @@ from explainer.ui.display import show_chart, spec
 SLUG = "descent"
 DEMO_SURFACES = ("double-well", "four-traps", "rosenbrock", "saddle", "monkey-saddle", "six-hump-camel", "tanh-plateau")
 STEP_SIZES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
+#: A step size that suits each surface's curvature (the default whenever a surface is picked).
+GOOD_STEP = {
+    "double-well": 0.1,
+    "four-traps": 0.1,
+    "rosenbrock": 0.001,
+    "saddle": 0.1,
+    "monkey-saddle": 0.03,
+    "six-hump-camel": 0.03,
+    "tanh-plateau": 0.5,
+}
 STEP_BUDGETS = (100, 200, 500, 1000, 2000, 5000)
 NET_STEP_SIZES = (0.03, 0.3, 3.0, 30.0)
 NET_EPOCHS = 150
@@ -34,12 +44,12 @@ SURFACE = ui.Control(
 START_X = ui.Control(f"{SLUG}.x0", "Start x", "slider", 0.0, lo=-1.0, hi=1.0, step=0.01)
 START_Y = ui.Control(f"{SLUG}.y0", "Start y", "slider", 0.0, lo=-1.0, hi=1.0, step=0.01)
 STEP_SIZE = ui.Control(
-    f"{SLUG}.lr", "Step size (learning rate)", "select_slider", 0.1, options=STEP_SIZES,
+    f"{SLUG}.lr", "Step size (learning rate)", "select_slider", 0.1, options=STEP_SIZES, format=ui.number,
     help="How far each step goes along the negative gradient.",
 )  # fmt: skip
 STEPS = ui.Control(f"{SLUG}.steps", "Largest number of steps", "select_slider", 1000, options=STEP_BUDGETS)
 NET_STEP = ui.Control(
-    f"{SLUG}.net_lr", "Network step size", "segmented", 0.3, options=NET_STEP_SIZES,
+    f"{SLUG}.net_lr", "Network step size", "segmented", 0.3, options=NET_STEP_SIZES, format=ui.number,
     help="Step size of the worked example; every curve below is computed anyway.",
 )  # fmt: skip
 WHY = ui.Control(
@@ -153,10 +163,11 @@ def surface_run(name: str, x0: float, y0: float, lr: float, steps: int) -> dict:
         stalls=stall_frame,
         sweep=sweep,
         stop_reason=run.stop_reason,
+        unbounded=run.stop_reason == "diverged" and bool(run.losses[-1] < run.losses[0]),
         steps=run.steps,
         diverged_at=run.diverged_at,
         end=run.end,
-        off_map=not bool(surface.contains(run.end, margin=0.02)),
+        off_map=not bool(surface.on_map(run.end)),
         start_loss=float(run.losses[0]),
         end_loss=float(run.losses[-1]),
         start_grad=float(run.grad_norms[0]),
@@ -230,8 +241,13 @@ def _three_steps(lesson: dict, lr: float) -> None:
             f"**{u.grad_sklearn:+.5f}** (read off scikit-learn's own step; a finite difference gives "
             f"{u.grad_fd:+.5f}). So w goes from {u.weight_before:+.5f} to "
             f"{u.weight_before:+.5f} − {lr:g} × ({u.grad_sklearn:+.5f}) = **{u.weight_after:+.5f}**. "
-            f"All weights move at once and L falls to **{u.loss_after:.4f}** "
-            f"(the gradient predicted {u.loss_predicted:.4f})."
+            + (
+                f"All weights move at once and L falls to **{u.loss_after:.4f}** "
+                f"(the slope predicted {u.loss_predicted:.4f})."
+                if u.first_order_holds
+                else f"All weights move at once and L becomes **{u.loss_after:.4f}**. The slope alone predicted "
+                f"{u.loss_predicted:.4f}: a step this long goes far past the ground the slope describes."
+            )
         )
 
 
@@ -261,14 +277,27 @@ def _network_part(ctx: Context, lr: float) -> None:
     )
 
 
+def _point(x: float, y: float) -> str:
+    """A point as the reader wants it: four decimals on the map, three significant figures far off it."""
+    far = max(abs(x), abs(y)) >= 1e3
+    return f"({x:.3g}, {y:.3g})" if far else f"({x:.4f}, {y:.4f})"
+
+
 def _verdict(res: dict) -> tuple[str, str]:
     """A sentence on how the reader's run ended, and the kind of box to put it in."""
     x, y = res["end"]
     ev = ", ".join(f"{v:.3g}" for v in res["eigenvalues"])
     if res["stop_reason"] == "diverged":
+        if res["unbounded"]:
+            return (
+                f"**Ran away at step {res['diverged_at']}.** The loss kept falling, from {res['start_loss']:.3g} "
+                f"to {res['end_loss']:.3g}: this surface has no bottom in that direction, so descent never "
+                f"stops; the run is cut once it is 10⁸ away. The last point followed was {_point(x, y)}.",
+                "error",
+            )
         return (
             f"**Diverged at step {res['diverged_at']}.** Each step overshot further than the last until the "
-            f"numbers left the finite range; the last finite point was ({x:.3g}, {y:.3g}). "
+            f"numbers grew past 10⁸; the last point followed was {_point(x, y)}. "
             "A smaller step size keeps the run on the ground.",
             "error",
         )
@@ -278,6 +307,7 @@ def _verdict(res: dict) -> tuple[str, str]:
         "saddle": "a **saddle**: uphill one way, downhill the other",
         "plateau": "a **plateau**, where the ground is flat in every direction",
         "still moving": "**no critical point**: there is still a slope under it",
+        "left the map": "ground **off the map**, where this surface levels out far from anything of interest",
     }[res["label"]]
     how = (
         f"Stopped at step {res['steps']}: the gradient norm fell to {res['grad_norm']:.1e}."
@@ -285,42 +315,61 @@ def _verdict(res: dict) -> tuple[str, str]:
         else f"Used all {res['steps']} steps; the gradient norm is still {res['grad_norm']:.1e}."
     )
     box = "success" if res["label"] == "global minimum" else "warning"
-    return f"{how} It ended at ({x:.4f}, {y:.4f}) on {where} (Hessian eigenvalues {ev}).", box
+    return f"{how} It ended at {_point(x, y)} on {where} (Hessian eigenvalues {ev}).", box
 
 
-def _claim(res: dict, global_value: float) -> tuple[str, str]:
+def _claim(res: dict, global_value: float) -> tuple[str, str | None]:
     """Finding and verdict for the article's "repeat until the gradient is tiny: best fit" claim,
-    from the reader's own run."""
+    from the reader's own run (no verdict from a run that blew up)."""
     if res["stop_reason"] == "diverged":
+        if res["unbounded"]:
+            return "On a surface with no bottom there is no best fit to find: the loss falls for ever.", None
         return (
-            f"With this step size descent never gets there: it diverged at step {res['diverged_at']}.",
-            "contradicted",
+            f"This run says nothing either way: its step size is too large and it diverged at step "
+            f"{res['diverged_at']}. Pick a smaller one.",
+            None,
         )
-    if res["label"] == "global minimum":
+    label = res["label"]
+    if label == "global minimum":
         return (
             f"This run stopped where the gradient fell to {res['grad_norm']:.0e}, at the lowest point of the map "
             f"(loss {res['end_loss']:.4g}). From this start, stopping where the gradient vanishes found the best fit.",
             "confirmed",
         )
-    where = {"still moving": "still on a slope"}.get(res["label"], f"in a {res['label']}")
+    lowest = (
+        f"while the lowest point of the map is at {global_value:.4g}"
+        if np.isfinite(global_value)
+        else "on a surface that has no lowest point at all"
+    )
+    if label == "saddle":
+        return (
+            f"This run stopped where the gradient vanished, at loss {res['end_loss']:.4g}, {lowest}, and the place "
+            "is a saddle, not even a minimum: the ground still falls away in another direction.",
+            "contradicted",
+        )
+    where = {"still moving": "still on a slope", "left the map": "off the map"}.get(label, f"in a {label}")
     return (
-        f"This run ended {where} at loss {res['end_loss']:.4g}, while the lowest point of the map is at "
-        f"{global_value:.4g}. A vanishing gradient marks *a* resting place, not the best one; which one you "
-        "reach depends on where you start.",
+        f"This run ended {where} at loss {res['end_loss']:.4g}, {lowest}. A vanishing gradient marks *a* "
+        "resting place, not the best one; which one you reach depends on where you start.",
         "refined",
     )
 
 
-def _sweep_caption(res: dict) -> str:
+def _sweep_caption(res: dict, bottomless: bool) -> str:
     sweep = res["sweep"]
     ok = sweep[sweep["outcome"] == "converged"]
     bad = sweep[sweep["outcome"] == "diverged"]
+    away = sweep[sweep["outcome"] == "left the map"]
     parts = []
     if not ok.empty:
         fastest = ok.loc[ok["steps"].idxmin()]
         parts.append(f"From this start the fastest step size is {fastest['lr']:.3g} ({int(fastest['steps'])} steps).")
-    if not bad.empty:
+    if bottomless:
+        parts.append("This surface has no bottom: every run either runs away or runs out of steps.")
+    elif not bad.empty:
         parts.append(f"From {bad['lr'].min():.3g} upward the run diverges.")
+    if not away.empty:
+        parts.append(f"{len(away)} step size(s) threw the run off the map, where it came to rest on far-away ground.")
     if res["limit"] is not None:
         parts.append(
             f"At the minimum reached, descent is stable only below 2/λ_max = {res['limit']:.3g}: beyond it "
@@ -330,9 +379,11 @@ def _sweep_caption(res: dict) -> str:
 
 
 def _new_surface() -> None:
-    """A new surface starts from its own recommended point (the old start may be off its map)."""
-    surface = SURFACES[st.session_state[SURFACE.key]]
-    st.session_state[START_X.key], st.session_state[START_Y.key] = surface.start
+    """A new surface starts from its own recommended point and step size (the old ones may not
+    suit it: off its map, or too large for its curvature)."""
+    name = st.session_state[SURFACE.key]
+    st.session_state[START_X.key], st.session_state[START_Y.key] = SURFACES[name].start
+    st.session_state[STEP_SIZE.key] = GOOD_STEP[name]
 
 
 def _surface_part() -> None:
@@ -348,7 +399,7 @@ def _surface_part() -> None:
     x0 = ui.render(START_X.with_range(xl, xh, surface.start[0]), c2)
     y0 = ui.render(START_Y.with_range(yl, yh, surface.start[1]), c3)
     c4, c5 = st.columns(2)
-    lr = ui.render(STEP_SIZE, c4)
+    lr = ui.render(STEP_SIZE.with_default(GOOD_STEP[name]), c4)
     steps = ui.render(STEPS, c5)
     st.caption(f"${surface.formula}$ — {surface.note}")
 
@@ -396,7 +447,7 @@ def _surface_part() -> None:
         res["sweep"],
         name=f"descent-step-sizes-{name}",
         key=f"{SLUG}.export.sweep",
-        caption=_sweep_caption(res),
+        caption=_sweep_caption(res, bottomless=not np.isfinite(surface.global_minimum_value)),
     )
 
 

@@ -16,6 +16,13 @@ from typing import Any
 
 import streamlit as st
 
+
+def number(value) -> str:
+    """Shortest plain spelling of a number (``0.1``, ``3``, ``30``): how numeric options read and
+    how they appear in links."""
+    return f"{value:g}"
+
+
 WIDGETS = ("slider", "select_slider", "select", "segmented", "toggle", "number", "expander")
 
 

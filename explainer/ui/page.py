@@ -25,7 +25,11 @@ def resolve(params: Mapping[str, str], sections: Sequence[Section]) -> tuple[lis
     notices = []
     by_slug = {s.slug: s for s in sections}
     chosen = list(sections)
-    slug = params.get("section")
+    slugs = params.get_all("section") if hasattr(params, "get_all") else [params.get("section")]
+    slugs = [s for s in slugs if s is not None]
+    if len(slugs) > 1:
+        notices.append(f"The link names `section` {len(slugs)} times; using the first, `{slugs[0]}`.")
+    slug = slugs[0] if slugs else None
     if slug is not None:
         if slug in by_slug:
             chosen = [by_slug[slug]]
