@@ -134,6 +134,7 @@ def basins(name: str, method: str, lr: float, steps: int, side: int, noise: floa
     map_chart = maps.compose(
         layers,
         bounds=surface.bounds,
+        longest=320,
         chart_title=f"Where {n} runs of {METHODS[method]} ended",
         subtitle=f"{surface.title} · each square is one start, coloured by where its run ended",
     )
@@ -280,7 +281,7 @@ def render(ctx: Context) -> None:
         finding,
         verdict,
     )
-    left, right = st.columns([1.5, 1], gap="medium")
+    left, right = st.columns([1.6, 1], gap="medium")
     with left:
         show_chart(
             res["map_chart"],
