@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,13 +187,3 @@ def render(control: Control, where=None, on_change=None):
             control.label, expanded=bool(control.default), key=control.key, bind="query-params", on_change="rerun"
         )
     return where.toggle(control.label, value=bool(control.default), **common)
-
-
-def render_all(controls: Sequence[Control], columns: int | None = None) -> dict[str, Any]:
-    """Render several controls, optionally spread over ``columns``; returns ``{name: value}``."""
-    values = {}
-    slots = st.columns(columns) if columns else [None] * len(controls)
-    for i, control in enumerate(controls):
-        where = slots[i % len(slots)] if columns else None
-        values[control.key.split(".", 1)[1]] = render(control, where)
-    return values
