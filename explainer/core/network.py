@@ -1,0 +1,192 @@
+"""The loss a fitted scikit-learn MLP minimises, as a function of one flat vector of its weights.
+
+:class:`NetworkLoss` reproduces scikit-learn's own training loss (log-loss or half squared
+error, plus the ``alpha`` L2 penalty on the weight matrices) for an ``MLPClassifier`` or
+``MLPRegressor``, with exact gradients by backpropagation and exact Hessian-vector products by
+the complex step: ``H v = Im(grad(theta + i h v)) / h`` for a tiny ``h``, which has no
+cancellation error because the gradient code is analytic in ``theta``.
+
+The flat vector is ordered as scikit-learn packs it: every weight matrix (row-major), then
+every bias vector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import xlogy
+
+
+def _logistic(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _relu(z):
+    return np.where(z.real > 0, z, 0)
+
+
+# name -> (activation, its derivative written in terms of the activation's output)
+ACTIVATIONS = {
+    "identity": (lambda z: z, lambda a: np.ones_like(a)),
+    "tanh": (np.tanh, lambda a: 1 - a * a),
+    "logistic": (_logistic, lambda a: a * (1 - a)),
+    "relu": (_relu, lambda a: (a.real > 0).astype(float)),
+}
+
+
+def _softmax(z):
+    e = np.exp(z - z.real.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+OUTPUTS = {"identity": lambda z: z, "logistic": _logistic, "softmax": _softmax}
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkLoss:
+    """Training loss of an MLP over its flat parameter vector ``theta`` of length ``n_params``.
+
+    Build it with :meth:`from_model`. ``X`` is ``(n, d)``; ``Y`` is the target matrix the model
+    fits, ``(n, outputs)``: one-hot (or a single 0/1 column) for classifiers, values for
+    regressors.
+    """
+
+    shapes: tuple[tuple[int, int], ...]
+    activation: str
+    output: str
+    loss_name: str
+    X: np.ndarray
+    Y: np.ndarray
+    alpha: float
+    theta0: np.ndarray
+
+    @classmethod
+    def from_model(cls, model, X, y) -> NetworkLoss:
+        """The loss ``model`` (a fitted ``MLPClassifier`` or ``MLPRegressor``) minimises on ``(X, y)``."""
+        X = np.asarray(X, dtype=float)
+        if hasattr(model, "_label_binarizer"):
+            Y = model._label_binarizer.transform(y).astype(float)
+            loss_name = "binary_log_loss" if model.out_activation_ == "logistic" else "log_loss"
+        else:
+            Y = np.asarray(y, dtype=float).reshape(len(X), -1)
+            loss_name = "squared_error"
+        if model.activation not in ACTIVATIONS:
+            raise ValueError(f"unsupported activation {model.activation!r}")
+        if model.out_activation_ not in OUTPUTS:
+            raise ValueError(f"unsupported output activation {model.out_activation_!r}")
+        theta0 = np.concatenate([W.ravel() for W in model.coefs_] + [b.ravel() for b in model.intercepts_])
+        return cls(
+            shapes=tuple(W.shape for W in model.coefs_),
+            activation=model.activation,
+            output=model.out_activation_,
+            loss_name=loss_name,
+            X=X,
+            Y=Y,
+            alpha=float(model.alpha),
+            theta0=theta0.astype(float),
+        )
+
+    @property
+    def n_params(self) -> int:
+        return sum(i * o + o for i, o in self.shapes)
+
+    def unpack(self, theta) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Weight matrices and bias vectors (views into ``theta`` of shape ``(..., n_params)``)."""
+        theta = np.asarray(theta)
+        lead = theta.shape[:-1]
+        Ws, bs, at = [], [], 0
+        for i, o in self.shapes:
+            Ws.append(theta[..., at : at + i * o].reshape(*lead, i, o))
+            at += i * o
+        for _, o in self.shapes:
+            bs.append(theta[..., at : at + o])
+            at += o
+        return Ws, bs
+
+    # ----- forward and loss ---------------------------------------------------------------
+
+    def _forward(self, Ws, bs, X):
+        """Activations of every layer; works on a batch of weights (leading axes) too."""
+        act, _ = ACTIVATIONS[self.activation]
+        layers = [X]
+        last = len(Ws) - 1
+        for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+            z = layers[-1] @ W + b[..., None, :]
+            layers.append(OUTPUTS[self.output](z) if k == last else act(z))
+        return layers
+
+    def _data_loss(self, p):
+        Y = self.Y
+        if self.loss_name == "squared_error":
+            return 0.5 * ((Y - p) ** 2).mean(axis=-2).mean(axis=-1)
+        eps = np.finfo(float).eps
+        p = np.clip(p, eps, 1 - eps)
+        if self.loss_name == "binary_log_loss":
+            return -(xlogy(Y, p) + xlogy(1 - Y, 1 - p)).mean(axis=-2).sum(axis=-1)
+        if p.shape[-1] == 1:  # log_loss on one column means two classes
+            p = np.concatenate([1 - p, p], axis=-1)
+        Y = Y if Y.shape[-1] == p.shape[-1] else np.concatenate([1 - Y, Y], axis=-1)
+        return -xlogy(Y, p).mean(axis=-2).sum(axis=-1)
+
+    def _penalty(self, Ws):
+        return 0.5 * self.alpha * sum((W * W).sum(axis=(-2, -1)) for W in Ws) / len(self.X)
+
+    def loss(self, theta) -> float:
+        """scikit-learn's training loss at ``theta (n_params,)``."""
+        Ws, bs = self.unpack(np.asarray(theta, dtype=float))
+        p = self._forward(Ws, bs, self.X)[-1]
+        return float(self._data_loss(p) + self._penalty(Ws))
+
+    value = loss  # so that a NetworkLoss is an objective for explainer.core.optimize.descend
+
+    def loss_many(self, thetas, max_floats: int = 4_000_000) -> np.ndarray:
+        """Loss at each row of ``thetas (k, n_params)``, in chunks of at most ``max_floats``
+        activations at a time; returns ``(k,)``."""
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        widest = max(max(i, o) for i, o in self.shapes)
+        chunk = max(1, max_floats // (len(self.X) * widest))
+        out = np.empty(len(thetas))
+        for start in range(0, len(thetas), chunk):
+            Ws, bs = self.unpack(thetas[start : start + chunk])
+            p = self._forward(Ws, bs, self.X)[-1]
+            out[start : start + chunk] = self._data_loss(p) + self._penalty(Ws)
+        return out
+
+    # ----- derivatives --------------------------------------------------------------------
+
+    def gradient(self, theta) -> np.ndarray:
+        """Exact gradient of :meth:`loss` by backpropagation; ``(n_params,)``.
+
+        Ignores the probability clipping of the log-loss, as scikit-learn's own backprop does;
+        the two differ only where a probability is within machine epsilon of 0 or 1.
+        """
+        theta = np.asarray(theta)
+        Ws, bs = self.unpack(theta)
+        layers = self._forward(Ws, bs, self.X)
+        n = len(self.X)
+        # Output layer: every (output, loss) pair here is matched, so d loss / d z = (p - y) / n,
+        # with an extra 1 / outputs for the squared error averaged over outputs.
+        delta = (layers[-1] - self.Y) / n
+        if self.loss_name == "squared_error":
+            delta = delta / self.Y.shape[1]
+        _, dact = ACTIVATIONS[self.activation]
+        gW, gb = [None] * len(Ws), [None] * len(Ws)
+        for k in range(len(Ws) - 1, -1, -1):
+            gW[k] = layers[k].T @ delta + self.alpha * Ws[k] / n
+            gb[k] = delta.sum(axis=0)
+            if k:
+                delta = (delta @ Ws[k].T) * dact(layers[k])
+        return np.concatenate([g.ravel() for g in gW] + [g.ravel() for g in gb])
+
+    def hvp(self, theta, v, h: float = 1e-20) -> np.ndarray:
+        """Exact Hessian-vector product ``H(theta) v`` by the complex step; ``(n_params,)``."""
+        theta = np.asarray(theta, dtype=float)
+        v = np.asarray(v, dtype=float)
+        return self.gradient(theta + 1j * h * v).imag / h
+
+    def hessian(self, theta) -> np.ndarray:
+        """The full Hessian, one :meth:`hvp` per column: for small networks only."""
+        eye = np.eye(self.n_params)
+        H = np.stack([self.hvp(theta, e) for e in eye], axis=1)
+        return (H + H.T) / 2
