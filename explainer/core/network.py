@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import xlogy
+from scipy.special import expit, xlogy
 
 
 def _logistic(z):
@@ -41,6 +41,14 @@ def _softmax(z):
 
 
 OUTPUTS = {"identity": lambda z: z, "logistic": _logistic, "softmax": _softmax}
+
+# The same hidden activations, in place on real arrays: the hot loop of loss_many.
+_IN_PLACE = {
+    "identity": lambda z: z,
+    "tanh": lambda z: np.tanh(z, out=z),
+    "logistic": lambda z: expit(z, out=z),
+    "relu": lambda z: np.maximum(z, 0, out=z),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,17 +148,23 @@ class NetworkLoss:
 
     value = loss  # so that a NetworkLoss is an objective for explainer.core.optimize.descend
 
-    def loss_many(self, thetas, max_floats: int = 4_000_000) -> np.ndarray:
+    def loss_many(self, thetas, max_floats: int = 1_000_000) -> np.ndarray:
         """Loss at each row of ``thetas (k, n_params)``, in chunks of at most ``max_floats``
         activations at a time; returns ``(k,)``."""
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
         widest = max(max(i, o) for i, o in self.shapes)
         chunk = max(1, max_floats // (len(self.X) * widest))
+        hidden = _IN_PLACE[self.activation]
+        last = len(self.shapes) - 1
         out = np.empty(len(thetas))
         for start in range(0, len(thetas), chunk):
             Ws, bs = self.unpack(thetas[start : start + chunk])
-            p = self._forward(Ws, bs, self.X)[-1]
-            out[start : start + chunk] = self._data_loss(p) + self._penalty(Ws)
+            a = self.X
+            for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+                z = np.matmul(a, W)  # (chunk, n, out): one matrix product per network
+                z += b[:, None, :]
+                a = OUTPUTS[self.output](z) if k == last else hidden(z)
+            out[start : start + chunk] = self._data_loss(a) + self._penalty(Ws)
         return out
 
     # ----- derivatives --------------------------------------------------------------------
