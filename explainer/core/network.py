@@ -140,6 +140,12 @@ class NetworkLoss:
     def _penalty(self, Ws):
         return 0.5 * self.alpha * sum((W * W).sum(axis=(-2, -1)) for W in Ws) / len(self.X)
 
+    def activations(self, theta, X=None) -> list[np.ndarray]:
+        """Every layer's values for inputs ``X`` (default: the training data), input first and
+        the output (probabilities for a classifier) last."""
+        Ws, bs = self.unpack(np.asarray(theta, dtype=float))
+        return self._forward(Ws, bs, self.X if X is None else np.asarray(X, dtype=float))
+
     def loss(self, theta) -> float:
         """scikit-learn's training loss at ``theta (n_params,)``."""
         Ws, bs = self.unpack(np.asarray(theta, dtype=float))

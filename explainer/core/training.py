@@ -14,10 +14,11 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, xlogy
 from sklearn.datasets import make_circles, make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
+
+from explainer.core.network import NetworkLoss
 
 
 def _spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -108,24 +109,14 @@ def train_curve(X, y, *, lr: float, epochs: int, hidden=(8,), seed: int = 0) -> 
 
 def forward(model: MLPClassifier, X) -> list[np.ndarray]:
     """Activations of every layer for inputs ``X (n, 2)``: ``[X, hidden..., output probability]``."""
-    act = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "logistic": expit, "identity": lambda z: z}
-    layers = [np.asarray(X, dtype=float)]
-    for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_, strict=True)):
-        z = layers[-1] @ W + b
-        last = i == len(model.coefs_) - 1
-        layers.append(expit(z) if last else act[model.activation](z))
-    return layers
+    net = NetworkLoss.from_model(model, X[:1], np.asarray(model.classes_[:1]))
+    return net.activations(net.theta0, X)
 
 
 def log_loss(model: MLPClassifier, X, y) -> float:
     """The loss a binary ``MLPClassifier`` minimises: mean log-loss plus its L2 penalty."""
-    p = forward(model, X)[-1][:, 0]
-    eps = np.finfo(p.dtype).eps
-    p = np.clip(p, eps, 1 - eps)
-    y = np.asarray(y, dtype=float)
-    data = -float(np.mean(xlogy(y, p) + xlogy(1 - y, 1 - p)))
-    penalty = 0.5 * model.alpha * sum(float(np.sum(W * W)) for W in model.coefs_) / len(y)
-    return data + penalty
+    net = NetworkLoss.from_model(model, X, y)
+    return net.loss(net.theta0)
 
 
 @dataclass(frozen=True)
@@ -184,16 +175,13 @@ def one_update(
     deltas = [a - b for a, b in zip(model.coefs_ + model.intercepts_, before.coefs_ + before.intercepts_, strict=True)]
     grad_norm = float(np.sqrt(sum(np.sum(d * d) for d in deltas))) / lr
     w0, w1 = float(before.coefs_[0][0, 0]), float(model.coefs_[0][0, 0])
-    h = 1e-6
-    probe = copy.deepcopy(before)
-    probe.coefs_[0][0, 0] = w0 + h
-    up = log_loss(probe, X, y)
-    probe.coefs_[0][0, 0] = w0 - h
-    down = log_loss(probe, X, y)
-    layers = forward(before, X[sample : sample + 1])
+    net = NetworkLoss.from_model(before, X, y)
+    h, first = 1e-6, np.eye(1, net.n_params)[0]  # weight input 1 -> unit 1 comes first in theta
+    up, down = net.loss(net.theta0 + h * first), net.loss(net.theta0 - h * first)
+    layers = net.activations(net.theta0, X[sample : sample + 1])
     p = float(layers[-1][0, 0])
     label = int(y[sample])
-    loss_before = log_loss(before, X, y)
+    loss_before = net.loss(net.theta0)
     return Update(
         lr=lr,
         sample=sample,

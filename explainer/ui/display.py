@@ -53,13 +53,13 @@ def show_chart(vl_spec: dict | list[dict], data: pd.DataFrame, *, name: str, key
     for one in specs:
         fixed = isinstance(one.get("width"), int | float)  # maps keep their aspect ratio
         st.vega_lite_chart(one, width="content" if fixed else "stretch", alt=caption)
-    vl_spec = specs[0] if len(specs) == 1 else _stack(specs)
+    whole = (lambda: specs[0]) if len(specs) == 1 else (lambda: _stack(specs))  # built only on export
     text, menu = st.columns([0.76, 0.24], vertical_alignment="top")
     text.caption(caption)
     exports = (
         ("Data (CSV)", lambda: data.to_csv(index=False), "csv", "text/csv"),
-        ("Drawing (SVG)", lambda: _svg(vl_spec), "svg", "image/svg+xml"),
-        ("Vega-Lite spec (JSON)", lambda: json.dumps(vl_spec, indent=1), "vl.json", "application/json"),
+        ("Drawing (SVG)", lambda: _svg(whole()), "svg", "image/svg+xml"),
+        ("Vega-Lite spec (JSON)", lambda: json.dumps(whole(), indent=1), "vl.json", "application/json"),
     )
     with menu.popover("Export", icon=":material/download:", width="stretch"):
         for label, make, ext, mime in exports:  # each file is made only when its button is clicked
