@@ -51,9 +51,11 @@ def page() -> AppTest:
     return run()
 
 
-def test_page_runs_with_both_sections(page):
+def test_page_runs_with_every_section(page):
     headers = [h.value for h in page.header]
+    assert len(headers) == len(SECTIONS)
     assert any("How a network learns" in h for h in headers)
+    assert any("The landscape" in h for h in headers)
     assert any("Where the gradient vanishes" in h for h in headers)
     assert page.title[0].value == "Escaping the traps"
 
@@ -184,8 +186,8 @@ def _findings(at: AppTest) -> list[str]:
 
 def test_claim_verdicts_follow_the_readers_run(page):
     # Default: the run stops in the shallow valley, and no grid run ends on a saddle.
-    assert _verdicts(page) == ["refined", "refined"]
-    descent, grid = _findings(page)
+    assert _verdicts(page)[0::2] == ["refined", "refined"]
+    descent, _, grid = _findings(page)
     assert "local minimum at loss 0.08333" in descent and "-0.5833" in descent
     assert "0 ended on a saddle" in grid
     at = run()
@@ -252,5 +254,72 @@ def test_repeated_section_parameter_is_reported():
     at.query_params["section"] = ["critical-points", "descent"]
     at.run()
     assert not at.exception
-    assert [h.value for h in at.header] == ["2 · Where the gradient vanishes"]
+    assert [h.value for h in at.header] == ["3 · Where the gradient vanishes"]
     assert any("names `section` 2 times" in w.value for w in at.warning)
+
+
+# ----- the landscape section -----------------------------------------------------------------
+
+
+def _landscape_run(seed: int = 0, epochs: int = 40, data: str = "moons", activation: str = "relu"):
+    """The section's own training run, rebuilt from the core to check the page's numbers."""
+    from explainer.core.training import make_dataset, train_path
+    from explainer.sections import landscape as section
+
+    X, y = make_dataset(data, n=section.N_SAMPLES, noise=section.DATA_NOISE[data], seed=seed)
+    return train_path(X, y, hidden=section.HIDDEN, activation=activation, solver="adam", lr=section.STEP["adam"],
+                      epochs=epochs, batch_size=section.BATCH, seed=seed)  # fmt: skip
+
+
+def test_landscape_numbers_come_from_the_network(page):
+    from explainer.core import landscape
+    from explainer.core.curvature import extreme_eigenvalues
+
+    run_ = _landscape_run()
+    net = run_.net
+    assert net.n_params == 4417
+    text = texts(page)
+    # The random cuts: the same directions, normalised at each snapshot, counted the same way.
+    raw = landscape.random_directions(net.n_params, 16, 202)
+    alphas = np.linspace(-1, 1, 21)
+    counts = [
+        int(landscape.goes_downhill(landscape.cuts(net, t, landscape.filter_normalise(net, raw, t), alphas), 10).sum())
+        for t in (run_.thetas[1], run_.thetas[-1])
+    ]
+    assert f"At epoch 1, {counts[0]} of 16 random cuts lead downhill on one side; at the end, {counts[1]} do" in text
+    assert counts[0] > counts[1]
+    held = landscape.path_plane(run_.thetas).held
+    assert f"This plane holds {held:.1%} of the path" in text
+    low, high = extreme_eigenvalues(lambda v: net.hvp(run_.thetas[-1], v), net.n_params, k=1, seed=0, tol=1e-6)
+    metrics = {m.label: m.value for m in page.metric}
+    assert metrics["Largest Hessian eigenvalue"] == f"{high[0]:.3g}"
+    assert metrics["Smallest Hessian eigenvalue"] == f"{low[0]:.2g}"
+    # The verdict follows the curvature: a negative eigenvalue makes the flat end a saddle.
+    verdict = _verdicts(page)[1]
+    assert verdict == ("refined" if low[0] < -1e-3 * high[0] else "confirmed")
+    accuracy = np.mean((net.activations(run_.thetas[-1])[-1][:, 0] > 0.5) == (net.Y[:, 0] > 0.5))
+    assert f"The network gets {accuracy:.0%} of its 400 training points right" in text
+
+
+def test_landscape_controls_change_what_is_cut():
+    at = run(section="landscape", **{"landscape.epochs": "10"})
+    assert at.select_slider(key="landscape.epochs").value == 10
+    at.number_input(key="landscape.weight").set_value(5).run()
+    assert "Your weight (input 1 → hidden 1 unit 5)" in texts(at)
+    at.select_slider(key="landscape.directions").set_value(8).run()
+    assert re.search(r"\d+ of 8 random cuts lead downhill", texts(at))
+    at.select_slider(key="landscape.early").set_value(0).run()
+    assert "At epoch 0," in texts(at)
+    at.segmented_control(key="landscape.activation").set_value("tanh").run()
+    assert not at.exception
+    # tanh units never switch fully off, so no weight's slope is exactly zero.
+    assert "slope of exactly zero" not in texts(at)
+
+
+def test_landscape_bad_link_values_fall_back_to_the_defaults():
+    at = run(section="landscape", **{"landscape.weight": "99999", "landscape.early": "3", "landscape.epochs": "10"})
+    notices = [w.value for w in at.warning]
+    assert any("Weight to cut along" in n and "`99999`" in n for n in notices)
+    assert any("Early snapshot" in n and "`3`" in n for n in notices)
+    assert at.number_input(key="landscape.weight").value == 1000
+    assert at.select_slider(key="landscape.early").value == 1

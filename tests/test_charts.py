@@ -213,3 +213,45 @@ def test_specs_are_plain_json_without_nan():
     spec = curves.training_curves(frame, chart_title="t").to_dict()
     text = json.dumps(spec, allow_nan=False)
     assert "null" in text
+
+
+def test_landscape_charts_are_valid_and_titled():
+    from explainer.charts import landscape as lc
+
+    rng = np.random.default_rng(0)
+    xs = np.linspace(-1, 1, 5)
+    cells = maps.heat_frame(xs, xs, rng.uniform(size=(5, 5))).rename(columns={"loss": "p"})
+    points = pd.DataFrame({"x": [0.1, -0.2], "y": [0.3, 0.0], "label": ["class 0", "class 1"]})
+    boundary = pd.DataFrame({"x": [0.0], "y": [-1.0], "x2": [0.5], "y2": [1.0]})
+    a = np.linspace(-1, 1, 3)
+    cut = pd.DataFrame(
+        {"panel": np.repeat(["#1: a", "#2: b"], 3), "order": np.repeat([0, 1], 3), "alpha": np.tile(a, 2),
+         "change": np.tile(a**2 - 0.1 * a, 2), "when": "end"}
+    )  # fmt: skip
+    spread = pd.DataFrame({"slope": [1e-6, 1e-3, 1e-1], "share": [0.1, 0.5, 1.0], "when": "early"})
+    fan = pd.DataFrame(
+        {"moment": "epoch 1", "order": [0, 0, 0], "direction": [1, 1, 1], "alpha": a, "change": [-0.1, 0.0, 0.1],
+         "course": "goes downhill"}
+    )  # fmt: skip
+    charts = {
+        "decision": lc.decision_map(cells, points, boundary, chart_title="T", subtitle="s"),
+        "loss": lc.training_loss(pd.DataFrame({"epoch": [0, 1], "loss": [0.7, 0.5]}), 1, chart_title="T", subtitle="s"),
+        "cuts": lc.cut_panels(cut, chart_title="T", subtitle="s", x_title="change in this weight"),
+        "spread": lc.slope_spread(spread, chart_title="T", subtitle="s"),
+        "fan": lc.fan(fan, chart_title="T", subtitle="s"),
+        "line": lc.straight_line(pd.DataFrame({"t": a, "loss": [1.0, 0.5, 0.2]}), chart_title="T", subtitle="s"),
+    }
+    wanted = {
+        "decision": {"feature 1", "feature 2"},
+        "loss": {"epoch", "training loss (log scale)"},
+        "cuts": {"change in this weight", "loss change"},
+        "spread": {"share of all weights"},
+        "fan": {"loss change"},
+        "line": {"training loss"},
+    }
+    for name, chart in charts.items():
+        spec = chart.to_dict()  # validates against the Vega-Lite schema
+        assert spec["title"]["text"] == "T", name
+        inner = spec.get("spec", spec)  # a facet's panels live under "spec"
+        assert wanted[name] <= axis_titles(inner), (name, axis_titles(inner))
+        json.dumps(spec)

@@ -53,40 +53,46 @@ def heat_frame(xs, ys, z) -> pd.DataFrame:
     )
 
 
-def _axes(bounds):
+#: Axis titles of a map of two weights; maps of other planes pass their own.
+WEIGHT_AXES = ("weight x", "weight y")
+
+
+def _axes(bounds, titles=WEIGHT_AXES):
     (x0, x1), (y0, y1) = bounds
-    x = alt.X("x:Q", title="weight x", scale=alt.Scale(domain=[x0, x1], nice=False, zero=False))
-    y = alt.Y("y:Q", title="weight y", scale=alt.Scale(domain=[y0, y1], nice=False, zero=False))
+    x = alt.X("x:Q", title=titles[0], scale=alt.Scale(domain=[x0, x1], nice=False, zero=False))
+    y = alt.Y("y:Q", title=titles[1], scale=alt.Scale(domain=[y0, y1], nice=False, zero=False))
     return x, y
 
 
-def _cells(bounds) -> dict:
+def _cells(bounds, titles=WEIGHT_AXES) -> dict:
     """Encodings of rectangles given by their corners ``x, y`` and ``x2, y2``."""
-    x, y = _axes(bounds)
+    x, y = _axes(bounds, titles)
     return dict(x=x, x2=alt.X2("x2"), y=y, y2=alt.Y2("y2"))
 
 
-def heat_layer(heat: pd.DataFrame, bounds, *, log_color: bool = False) -> alt.Chart:
+def heat_layer(heat: pd.DataFrame, bounds, *, log_color: bool = False, titles=WEIGHT_AXES) -> alt.Chart:
     """Loss as colour, viridis, on a symmetric-log scale when the values span decades."""
     scale = alt.Scale(scheme=LOSS_SCHEME, type="symlog" if log_color else "linear")
     return (
         alt.Chart(heat)
         .mark_rect(opacity=0.9)
         .encode(
-            **_cells(bounds),
+            **_cells(bounds, titles),
             color=alt.Color("loss:Q", title="loss", scale=scale, legend=alt.Legend(orient="right")),
             tooltip=[alt.Tooltip("loss:Q", format=".4g")],
         )
     )
 
 
-def contour_layer(segments: np.ndarray, bounds, *, opacity: float = 0.7) -> alt.Chart:
+def contour_layer(
+    segments: np.ndarray, bounds, *, opacity: float = 0.7, titles=WEIGHT_AXES, color: str = CONTOUR_COLOR
+) -> alt.Chart:
     """Contour lines as rules from the rows ``(x1, y1, x2, y2, level)`` of ``contour_segments``."""
     frame = pd.DataFrame(segments, columns=["x", "y", "x2", "y2", "level"])
     return (
         alt.Chart(frame)
-        .mark_rule(color=CONTOUR_COLOR, strokeWidth=0.8, opacity=opacity, clip=True)
-        .encode(**_cells(bounds))
+        .mark_rule(color=color, strokeWidth=0.8, opacity=opacity, clip=True)
+        .encode(**_cells(bounds, titles))
     )
 
 
@@ -126,9 +132,13 @@ def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
     )
 
 
-def path_layers(paths: pd.DataFrame, bounds, *, color: str = PATH_COLOR, width: float = 2.5) -> list[alt.Chart]:
-    """Descent paths (``run, step, x, y``) with a dark halo, a ring at the start and a dot at the end."""
-    x, y = _axes(bounds)
+def path_layers(
+    paths: pd.DataFrame, bounds, *, color: str = PATH_COLOR, width: float = 2.5, titles=WEIGHT_AXES, step="step"
+) -> list[alt.Chart]:
+    """Descent paths (``run, step, x, y``) with a dark halo, a ring at the start and a dot at the end.
+
+    ``step`` names what the step column counts in tooltips (for example "epoch")."""
+    x, y = _axes(bounds, titles)
     line = alt.Chart(paths).encode(x=x, y=y, order=alt.Order("step:Q"), detail=alt.Detail("run:N"))
     halo = line.mark_line(color="black", strokeWidth=width + 2, opacity=0.45, clip=True)
     path = line.mark_line(color=color, strokeWidth=width, clip=True)
@@ -146,7 +156,7 @@ def path_layers(paths: pd.DataFrame, bounds, *, color: str = PATH_COLOR, width: 
             x=x,
             y=y,
             tooltip=[
-                alt.Tooltip("step:Q", title="last step"),
+                alt.Tooltip("step:Q", title=f"last {step}"),
                 alt.Tooltip("x:Q", format=".4f"),
                 alt.Tooltip("y:Q", format=".4f"),
             ],

@@ -112,6 +112,38 @@ class NetworkLoss:
             at += o
         return Ws, bs
 
+    def layer_of(self, i: int) -> tuple[str, int, int | None, int]:
+        """Where weight ``i`` of theta sits: ``(kind, layer, row, column)`` with kind ``"weight"``
+        (row = source unit, column = target unit) or ``"bias"`` (row ``None``); 0-based."""
+        if not 0 <= i < self.n_params:
+            raise IndexError(f"weight index {i} outside [0, {self.n_params})")
+        at = 0
+        for k, (n_in, n_out) in enumerate(self.shapes):
+            if i < at + n_in * n_out:
+                r, c = divmod(i - at, n_out)
+                return "weight", k, r, c
+            at += n_in * n_out
+        for k, (_, n_out) in enumerate(self.shapes):
+            if i < at + n_out:
+                return "bias", k, None, i - at
+            at += n_out
+        raise AssertionError("unreachable")
+
+    def unit_name(self, layer: int) -> str:
+        """Plain name of layer ``layer`` of units: 0 is the input, the last is the output."""
+        if layer == 0:
+            return "input"
+        return "output" if layer == len(self.shapes) else f"hidden {layer}"
+
+    def describe(self, i: int) -> str:
+        """Weight ``i`` in words, 1-based as a reader counts: "hidden 1 unit 5 → hidden 2 unit 17"."""
+        kind, k, r, c = self.layer_of(i)
+        target = self.unit_name(k + 1) + ("" if self.shapes[k][1] == 1 else f" unit {c + 1}")
+        if kind == "bias":
+            return f"bias of {target}"
+        source = f"input {r + 1}" if k == 0 else f"{self.unit_name(k)} unit {r + 1}"
+        return f"{source} → {target}"
+
     # ----- forward and loss ---------------------------------------------------------------
 
     def _forward(self, Ws, bs, X):

@@ -10,13 +10,15 @@ computed here.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from sklearn.datasets import make_circles, make_moons
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from explainer.core.network import NetworkLoss
 
@@ -199,3 +201,182 @@ def one_update(
         loss_predicted=loss_before - lr * grad_norm**2,
         grad_norm=grad_norm,
     )
+
+
+# ----- training runs with weight snapshots (the landscape section and later experiments) ---------
+
+
+def _curve_sine(n: int, noise: float, rng: np.random.Generator):
+    x = rng.uniform(-1, 1, size=n)
+    return x, np.sin(np.pi * x)
+
+
+def _curve_wiggle(n: int, noise: float, rng: np.random.Generator):
+    x = rng.uniform(-1, 1, size=n)
+    return x, np.sin(4 * x) * np.exp(-x * x) + 0.5 * x
+
+
+def _curve_step(n: int, noise: float, rng: np.random.Generator):
+    x = rng.uniform(-1, 1, size=n)
+    return x, np.where(x > 0.2, 0.8, -0.4)
+
+
+CURVES = {"sine": _curve_sine, "wiggle": _curve_wiggle, "step": _curve_step}
+
+
+def make_curve(name: str, n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy samples of a 1-D curve for regression: ``X (n, 1)`` and targets ``y (n,)``."""
+    if name not in CURVES:
+        raise ValueError(f"unknown curve {name!r}; choose one of {sorted(CURVES)}")
+    rng = np.random.default_rng(seed)
+    x, y = CURVES[name](n, noise, rng)
+    return x[:, None].astype(float), (y + noise * rng.standard_normal(n)).astype(float)
+
+
+SOLVERS = ("adam", "sgd", "lbfgs")
+#: Weights larger than this mean a run has blown up (as in ``explainer.core.optimize``).
+BLOWUP = 1e8
+
+
+def glorot_init(layer_units, activation: str, seed: int) -> np.ndarray:
+    """The flat starting weights scikit-learn draws for ``random_state=seed`` (Glorot uniform, in
+    its order: each layer's matrix then its biases), packed as :class:`NetworkLoss` packs them."""
+    rng = np.random.RandomState(seed)
+    factor = 2.0 if activation == "logistic" else 6.0
+    coefs, intercepts = [], []
+    for fan_in, fan_out in pairwise(layer_units):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).ravel())
+        intercepts.append(rng.uniform(-bound, bound, fan_out))
+    return np.concatenate(coefs + intercepts)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingPath:
+    """A network's weights during training.
+
+    ``thetas[k]`` are the flat weights after ``epochs[k]`` epochs (L-BFGS: iterations), starting
+    with the initial weights at 0; ``losses[k]`` is the exact full-batch training loss there
+    (penalty included). ``model`` is the fitted network at the last snapshot and ``net`` its loss.
+    ``diverged_at`` is the first epoch whose weights were no longer finite, if any.
+    """
+
+    model: object
+    net: NetworkLoss
+    solver: str
+    epochs: np.ndarray
+    thetas: np.ndarray
+    losses: np.ndarray
+    diverged_at: int | None
+
+    @property
+    def n_params(self) -> int:
+        return self.net.n_params
+
+
+def _lbfgs_checkpoints(epochs: int) -> list[int]:
+    """Iteration counts at which an L-BFGS run is re-fitted: doubling, so the total work is about
+    twice one run's."""
+    points, k = [], 1
+    while k < epochs:
+        points.append(k)
+        k *= 2
+    return [*points, epochs]
+
+
+def train_path(
+    X,
+    y,
+    *,
+    hidden=(64, 64),
+    activation: str = "relu",
+    solver: str = "adam",
+    lr: float = 0.01,
+    epochs: int = 100,
+    batch_size: int = 50,
+    alpha: float = 1e-4,
+    seed: int = 0,
+    regression: bool = False,
+) -> TrainingPath:
+    """Fit an ``MLPClassifier`` (or ``MLPRegressor``) and keep its weights along the way.
+
+    Stochastic solvers (``"adam"``, ``"sgd"``: scikit-learn's defaults, Nesterov momentum 0.9
+    for sgd) take one ``partial_fit`` per epoch and are snapshotted after each. L-BFGS has no
+    per-iteration hook, so it is re-fitted from the same start for a doubling series of
+    iteration budgets (deterministic: each run repeats the last one's iterations). The same
+    ``seed`` gives the same run.
+    """
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    cls = MLPRegressor if regression else MLPClassifier
+    params = dict(
+        hidden_layer_sizes=tuple(hidden),
+        activation=activation,
+        solver=solver,
+        alpha=alpha,
+        batch_size=min(batch_size, len(X)),
+        learning_rate_init=lr,
+        random_state=seed,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+    )
+    if solver == "lbfgs":
+        del params["batch_size"], params["learning_rate_init"]
+    thetas, marks, model, diverged = [], [], None, None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if solver == "lbfgs":
+            for k in _lbfgs_checkpoints(epochs):
+                model = cls(**{**params, "max_iter": k}).fit(X, y)
+                thetas.append(_flat(model))
+                marks.append(k)
+        else:
+            model = cls(**params)
+            classes = None if regression else np.unique(y)
+            for k in range(1, epochs + 1):
+                try:
+                    model.partial_fit(X, y, **({} if regression else {"classes": classes}))
+                except ValueError:  # "Solver produced non-finite parameter weights"
+                    diverged = k
+                    break
+                theta = _flat(model)
+                if not np.isfinite(theta).all():
+                    diverged = k
+                    break
+                thetas.append(theta)
+                marks.append(k)
+    if model is None or not hasattr(model, "coefs_"):
+        raise ValueError("training produced no weights")
+    units = [X.shape[1], *hidden, model.n_outputs_]
+    start = glorot_init(units, activation, seed)
+    thetas = np.stack([start, *thetas])
+    net = NetworkLoss.from_model(model, X, y)
+    with np.errstate(all="ignore"):
+        losses = net.loss_many(thetas)
+    # Weights can stay finite while the loss overflows: the run has blown up all the same.
+    bad = ~np.isfinite(losses) | (np.abs(thetas).max(axis=1) > BLOWUP)
+    marks = np.array([0, *marks])
+    if bad.any():
+        cut = max(int(np.argmax(bad)), 1)
+        diverged = int(marks[cut])
+        thetas, losses, marks = thetas[:cut], losses[:cut], marks[:cut]
+        Ws, bs = net.unpack(thetas[-1])
+        model.coefs_, model.intercepts_ = [W.copy() for W in Ws], [b.copy() for b in bs]
+    net = dataclasses.replace(net, theta0=thetas[-1])
+    return TrainingPath(
+        model=model,
+        net=net,
+        solver=solver,
+        epochs=marks,
+        thetas=thetas,
+        losses=losses,
+        diverged_at=diverged,
+    )
+
+
+def _flat(model) -> np.ndarray:
+    return np.concatenate([W.ravel() for W in model.coefs_] + [b.ravel() for b in model.intercepts_])

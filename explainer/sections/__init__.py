@@ -1,8 +1,8 @@
 """The walkthrough, in order. Only sections that are built are listed."""
 
-from explainer.sections import critical_points, descent
+from explainer.sections import critical_points, descent, landscape
 from explainer.sections.base import Context, Section
 
-SECTIONS: tuple[Section, ...] = (descent.SECTION, critical_points.SECTION)
+SECTIONS: tuple[Section, ...] = (descent.SECTION, landscape.SECTION, critical_points.SECTION)
 
 __all__ = ["SECTIONS", "Context", "Section"]

@@ -1,4 +1,4 @@
-"""Section 2: where the gradient vanishes — descent from a grid of starts on the four-traps map."""
+"""Section 3: where the gradient vanishes — descent from a grid of starts on the four-traps map."""
 
 from __future__ import annotations
 
@@ -257,7 +257,7 @@ def _new_surface() -> None:
 
 
 def render(ctx: Context) -> None:
-    st.header("2 · Where the gradient vanishes", anchor=SLUG)
+    st.header("3 · Where the gradient vanishes", anchor=SLUG)
     st.markdown(
         f"*{ARTICLE}* points out that the bottom of the deepest valley is not the only place where the "
         "slope is zero. A shallower valley, a saddle and a flat plateau look the same to a gradient: "

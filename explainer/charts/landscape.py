@@ -1,0 +1,210 @@
+"""Charts of a real network's loss landscape: the data and decision boundary, 1-D cuts, the
+slopes of every weight's cut, and the loss along the training path's plane and the straight line
+from the start to the solution."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, title
+
+#: The two moments every cut is drawn at.
+WHEN_COLORS = {"early": OKABE_ITO["orange"], "end": OKABE_ITO["blue"]}
+#: Whether a cut falls below the point it passes through.
+DOWNHILL_COLORS = {"goes downhill": OKABE_ITO["vermillion"], "rises both ways": OKABE_ITO["sky"]}
+CLASS_COLORS = {"class 0": OKABE_ITO["blue"], "class 1": OKABE_ITO["orange"]}
+CLASS_SHAPES = {"class 0": "circle", "class 1": "triangle-up"}
+
+
+def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFrame, *, chart_title: str,
+                 subtitle: str, size: int = 300) -> alt.LayerChart:  # fmt: skip
+    """The network's probability of class 1 over the plane (``x, x2, y, y2, p``), the boundary
+    where it is one half (segments ``x, y, x2, y2``) and the training points (``x, y, label``)."""
+    lo_x, hi_x = float(cells["x"].min()), float(cells["x2"].max())
+    lo_y, hi_y = float(cells["y"].min()), float(cells["y2"].max())
+    x = alt.X("x:Q", title="feature 1", scale=alt.Scale(domain=[lo_x, hi_x], nice=False, zero=False))
+    y = alt.Y("y:Q", title="feature 2", scale=alt.Scale(domain=[lo_y, hi_y], nice=False, zero=False))
+    heat = (
+        alt.Chart(cells)
+        .mark_rect(opacity=0.5)
+        .encode(
+            x=x,
+            x2=alt.X2("x2"),
+            y=y,
+            y2=alt.Y2("y2"),
+            color=alt.Color(
+                "p:Q",
+                title="P(class 1)",
+                scale=alt.Scale(scheme="blueorange", domain=[0, 1]),
+                legend=alt.Legend(orient="right", gradientLength=120),
+            ),
+            tooltip=[alt.Tooltip("p:Q", title="P(class 1)", format=".2f")],
+        )
+    )
+    edge = (
+        alt.Chart(boundary)
+        .mark_rule(color="black", strokeWidth=2, clip=True)
+        .encode(x=x, y=y, x2=alt.X2("x2"), y2=alt.Y2("y2"))
+    )
+    dots = (
+        alt.Chart(points)
+        .mark_point(size=30, filled=True, opacity=0.95, stroke="black", strokeWidth=0.5)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "label:N", title="data", scale=color_scale(CLASS_COLORS), legend=alt.Legend(orient="right")
+            ),
+            shape=alt.Shape(
+                "label:N", title="data", scale=alt.Scale(domain=list(CLASS_SHAPES), range=list(CLASS_SHAPES.values()))
+            ),
+            tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("y:Q", format=".2f")],
+        )
+    )
+    ratio = (hi_y - lo_y) / (hi_x - lo_x)
+    width, height = (size, round(size * ratio)) if ratio <= 1 else (round(size / ratio), size)
+    return (
+        alt.layer(heat, edge, dots)
+        .resolve_scale(color="independent")
+        .properties(
+            title=title(chart_title, subtitle), width=width, height=height, autosize=alt.AutoSizeParams(type="pad")
+        )
+    )
+
+
+def training_loss(frame: pd.DataFrame, early: int, *, chart_title: str, subtitle: str) -> alt.LayerChart:
+    """Full-batch training loss at every snapshot (``epoch, loss``), with the early snapshot marked."""
+    x = alt.X("epoch:Q", title="epoch")
+    y = alt.Y("loss:Q", title="training loss (log scale)", scale=alt.Scale(type="log"))
+    line = (
+        alt.Chart(frame)
+        .mark_line(color=WHEN_COLORS["end"], strokeWidth=2.2, point=True)
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("loss:Q", format=".4f")])
+    )
+    marks = pd.DataFrame({"epoch": [early], "what": ["early snapshot"]})
+    rule = (
+        alt.Chart(marks)
+        .mark_rule(color=WHEN_COLORS["early"], strokeWidth=2, strokeDash=[5, 3])
+        .encode(x=alt.X("epoch:Q"), tooltip=[alt.Tooltip("what:N"), alt.Tooltip("epoch:Q")])
+    )
+    return fit_width(alt.layer(rule, line), 220, title=title(chart_title, subtitle))
+
+
+def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title: str, columns: int = 4,
+               panel: int = 150) -> alt.FacetChart:  # fmt: skip
+    """Small multiples of 1-D cuts: ``panel`` (a title, one per cut, in ``order``), ``alpha`` (how
+    far along the cut), ``change`` (loss minus the loss at the point itself) and ``when``
+    (early or end). Each panel has its own vertical scale."""
+    base = alt.Chart(frame).encode(
+        x=alt.X("alpha:Q", title=x_title),
+        y=alt.Y("change:Q", title="loss change"),
+        color=alt.Color(
+            "when:N",
+            title="weights at",
+            scale=color_scale(WHEN_COLORS, frame["when"]),
+            legend=alt.Legend(orient="top", direction="horizontal"),
+        ),
+        tooltip=[
+            alt.Tooltip("panel:N", title="cut"),
+            alt.Tooltip("when:N"),
+            alt.Tooltip("alpha:Q", format=".3f", title="step"),
+            alt.Tooltip("change:Q", format=".3g", title="loss change"),
+        ],
+    )
+    zero = alt.Chart(frame).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(x=alt.datum(0))
+    lines = base.mark_line(strokeWidth=2)
+    return (
+        alt.layer(zero, lines)
+        .properties(width=panel, height=round(panel * 0.72))
+        .facet(
+            facet=alt.Facet("panel:N", title=None, sort=alt.SortField("order"), header=alt.Header(labelFontSize=11)),
+            columns=columns,
+        )
+        .resolve_scale(y="independent")
+        .properties(title=title(chart_title, subtitle))
+    )
+
+
+def slope_spread(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt.Chart:
+    """The share of weights whose cut is flatter than each slope (``slope, share, when``): one
+    cumulative curve per moment, on a log axis."""
+    return fit_width(
+        alt.Chart(frame)
+        .mark_line(strokeWidth=2.4, interpolate="step-after")
+        .encode(
+            x=alt.X(
+                "slope:Q", title="|slope| of the cut at the current weights (log scale)", scale=alt.Scale(type="log")
+            ),
+            y=alt.Y("share:Q", title="share of all weights", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "when:N",
+                title="weights at",
+                scale=color_scale(WHEN_COLORS, frame["when"]),
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("when:N"),
+                alt.Tooltip("slope:Q", format=".1e", title="slope below"),
+                alt.Tooltip("share:Q", format=".1%", title="share of weights"),
+            ],
+        ),
+        230,
+        title=title(chart_title, subtitle),
+    )
+
+
+def fan(frame: pd.DataFrame, *, chart_title: str, subtitle: str, panel: int = 260) -> alt.FacetChart:
+    """Cuts along random filter-normalised directions (``moment, direction, alpha, change,
+    course``), one panel per moment, coloured by whether the cut goes downhill."""
+    chart = (
+        alt.Chart(frame)
+        .mark_line(strokeWidth=1.6, opacity=0.85)
+        .encode(
+            x=alt.X("alpha:Q", title="step along the direction (1 = each neuron's own size)"),
+            y=alt.Y("change:Q", title="loss change"),
+            detail=alt.Detail("direction:N"),
+            color=alt.Color(
+                "course:N",
+                title=None,
+                scale=color_scale(DOWNHILL_COLORS, frame["course"]),
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("direction:N"),
+                alt.Tooltip("alpha:Q", format=".2f", title="step"),
+                alt.Tooltip("change:Q", format=".3g", title="loss change"),
+            ],
+        )
+    )
+    zero = alt.Chart(frame).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(y=alt.datum(0))
+    return (
+        alt.layer(zero, chart)
+        .properties(width=panel, height=round(panel * 0.7))
+        .facet(
+            column=alt.Column("moment:N", title=None, sort=alt.SortField("order"), header=alt.Header(labelFontSize=12))
+        )
+        .resolve_scale(y="independent")
+        .properties(title=title(chart_title, subtitle))
+    )
+
+
+def straight_line(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt.LayerChart:
+    """Loss along the straight line from the initial weights (t = 0) to the trained ones (t = 1):
+    ``t, loss``."""
+    line = (
+        alt.Chart(frame)
+        .mark_line(color=WHEN_COLORS["end"], strokeWidth=2.4)
+        .encode(
+            x=alt.X("t:Q", title="t  (0 = initial weights, 1 = trained weights)"),
+            y=alt.Y("loss:Q", title="training loss"),
+            tooltip=[alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("loss:Q", format=".4f")],
+        )
+    )
+    ends = pd.DataFrame({"t": [0.0, 1.0], "where": ["initial weights", "trained weights"]})
+    rules = (
+        alt.Chart(ends)
+        .mark_rule(color=NEUTRAL, strokeDash=[4, 3])
+        .encode(x=alt.X("t:Q"), tooltip=[alt.Tooltip("where:N")])
+    )
+    return fit_width(alt.layer(rules, line), 220, title=title(chart_title, subtitle))

@@ -1,0 +1,145 @@
+"""Looking at a loss surface with thousands of dimensions through one or two at a time.
+
+A network's loss is a function of every weight at once. We see it through cuts: the loss along
+a line ``theta + a d`` through a point (1-D), or over a plane ``theta + a d1 + b d2`` (2-D).
+Which lines matter:
+
+* **single weight axes** (``d`` is one unit vector): the article's picture of one cut per weight;
+* **random Gaussian directions**, which mix every weight;
+* **filter-normalised** random directions (Li et al., NeurIPS 2018): each neuron's slice of a
+  random direction is rescaled to the norm of that neuron's incoming weights, so that a step of
+  1 changes every neuron by as much as its own size, whatever its scale. Biases get no component,
+  as in Li et al.'s default;
+* the **plane of the training path**: its first two principal directions around the end point
+  (Li et al.'s trajectory plots), with how much of the path that plane holds;
+* the **straight line from the initial weights to the solution** (Goodfellow, Vinyals & Saxe,
+  ICLR 2015).
+
+Everything here takes an objective with ``loss_many(thetas)`` (a
+:class:`~explainer.core.network.NetworkLoss`), so every cut is one batched evaluation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def axis_directions(n_params: int, indices) -> np.ndarray:
+    """Unit vectors along the given weights: ``(len(indices), n_params)``."""
+    indices = np.asarray(indices, dtype=int).ravel()
+    if indices.size and (indices.min() < 0 or indices.max() >= n_params):
+        raise ValueError(f"weight indices must lie in [0, {n_params})")
+    out = np.zeros((indices.size, n_params))
+    out[np.arange(indices.size), indices] = 1.0
+    return out
+
+
+def random_directions(n_params: int, k: int, seed: int) -> np.ndarray:
+    """``k`` standard Gaussian directions in weight space: ``(k, n_params)``."""
+    return np.random.default_rng(seed).standard_normal((k, n_params))
+
+
+def filter_normalise(net, directions, theta) -> np.ndarray:
+    """Li et al.'s normalisation for a fully connected network, one neuron at a time.
+
+    For every layer's weight matrix ``W (inputs, outputs)``, the column of a direction that feeds
+    neuron ``j`` is rescaled to have the norm of ``W[:, j]`` at ``theta``; bias components are set
+    to zero. Works on ``(n_params,)`` or ``(k, n_params)``; returns a new array.
+    """
+    directions = np.array(directions, dtype=float)  # a copy that the views below write into
+    Ws, _ = net.unpack(np.asarray(theta, dtype=float))
+    Ds, Bs = net.unpack(directions)
+    for W, D in zip(Ws, Ds, strict=True):
+        size = np.linalg.norm(D, axis=-2, keepdims=True)  # per neuron: (..., 1, outputs)
+        D *= np.linalg.norm(W, axis=-2, keepdims=True) / np.where(size > 0, size, 1.0)
+    for B in Bs:
+        B[...] = 0.0
+    return directions
+
+
+def cuts(net, theta, directions, alphas) -> np.ndarray:
+    """Loss along each line ``theta + a d``: ``(k, len(alphas))`` for ``directions (k, P)``."""
+    theta = np.asarray(theta, dtype=float)
+    directions = np.atleast_2d(np.asarray(directions, dtype=float))
+    alphas = np.asarray(alphas, dtype=float)
+    points = theta + alphas[None, :, None] * directions[:, None, :]
+    return net.loss_many(points.reshape(-1, theta.size)).reshape(len(directions), alphas.size)
+
+
+def plane(net, origin, d1, d2, xs, ys) -> np.ndarray:
+    """Loss over the plane ``origin + x d1 + y d2``: ``(len(ys), len(xs))``, rows are y."""
+    origin = np.asarray(origin, dtype=float)
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    out = np.empty((ys.size, xs.size))
+    d1, d2 = np.asarray(d1, dtype=float), np.asarray(d2, dtype=float)
+    for i, y in enumerate(ys):  # one row at a time bounds memory at len(xs) weight vectors
+        out[i] = net.loss_many(origin + y * d2 + xs[:, None] * d1)
+    return out
+
+
+def segment(net, start, end, ts) -> np.ndarray:
+    """Loss along the straight line ``(1 - t) start + t end`` at each ``t``: ``(len(ts),)``."""
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    ts = np.asarray(ts, dtype=float)
+    return net.loss_many(start + ts[:, None] * (end - start))
+
+
+def goes_downhill(losses, centre: int, rtol: float = 1e-3) -> np.ndarray:
+    """Which cuts fall below their value at ``centre`` somewhere, by more than ``rtol`` of it.
+
+    ``losses`` is ``(k, m)`` from :func:`cuts`; returns ``(k,)`` booleans.
+    """
+    losses = np.atleast_2d(np.asarray(losses, dtype=float))
+    here = losses[:, centre]
+    return losses.min(axis=1) < here - rtol * np.abs(here)
+
+
+@dataclass(frozen=True)
+class PathPlane:
+    """The plane through ``origin`` that best holds a path of weight vectors.
+
+    ``directions (2, P)`` are orthonormal; ``coords (k, 2)`` are each point's position in the
+    plane and ``off_plane (k,)`` its distance from it (same units as the weights).
+    ``explained (2,)`` is the share of the path's squared distance from ``origin`` that each
+    direction holds, and ``spectrum`` every direction's share, largest first.
+    """
+
+    origin: np.ndarray
+    directions: np.ndarray
+    coords: np.ndarray
+    off_plane: np.ndarray
+    explained: np.ndarray
+    spectrum: np.ndarray
+
+    @property
+    def held(self) -> float:
+        """Share of the path's squared distance from the origin that the plane holds."""
+        return float(self.explained.sum())
+
+
+def path_plane(thetas, origin=None) -> PathPlane:
+    """The first two principal directions of ``thetas (k, P) - origin`` (default: the last point,
+    as in Li et al.), found by a thin SVD. The directions are not centred on the path's mean, so
+    the plane passes through the origin and the shares add up to 1 over all directions."""
+    thetas = np.asarray(thetas, dtype=float)
+    origin = thetas[-1] if origin is None else np.asarray(origin, dtype=float)
+    M = thetas - origin
+    _, s, vt = np.linalg.svd(M, full_matrices=False)
+    total = float((s**2).sum())
+    spectrum = s**2 / total if total > 0 else np.zeros_like(s)
+    directions = np.zeros((2, M.shape[1]))
+    n = min(2, vt.shape[0])
+    directions[:n] = vt[:n]
+    # A readable sign: the path starts at positive coordinates.
+    for i in range(n):
+        if M[0] @ directions[i] < 0:
+            directions[i] = -directions[i]
+    coords = M @ directions.T
+    off = np.linalg.norm(M - coords @ directions, axis=1)
+    explained = np.zeros(2)
+    explained[:n] = spectrum[:n]
+    return PathPlane(
+        origin=origin, directions=directions, coords=coords, off_plane=off, explained=explained, spectrum=spectrum
+    )

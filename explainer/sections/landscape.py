@@ -1,0 +1,561 @@
+"""Section 2: the landscape of a real network with 4,417 weights, seen through 1-D and 2-D cuts."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from explainer.charts import landscape as charts
+from explainer.charts import maps
+from explainer.core import landscape
+from explainer.core.contours import contour_segments, quantile_levels
+from explainer.core.curvature import extreme_eigenvalues
+from explainer.core.training import make_dataset, train_path
+from explainer.sections.base import ARTICLE, Context, Section
+from explainer.ui import controls as ui
+from explainer.ui.cache import cached
+from explainer.ui.claims import claim_box
+from explainer.ui.display import show_chart, spec
+
+SLUG = "landscape"
+HIDDEN = (64, 64)
+N_SAMPLES = 400
+BATCH = 100
+#: Weights of the 2-64-64-1 network: every matrix and every bias vector.
+N_PARAMS = sum(i * o + o for i, o in pairwise((2, *HIDDEN, 1)))
+#: A cut whose slope is below this (loss per unit of weight) counts as flat.
+FLAT_SLOPE = 1e-3
+STEP = {"adam": 0.01, "sgd": 0.05}
+DATA_NOISE = {"moons": 0.25, "circles": 0.2, "xor": 0.15, "spirals": 0.3}
+OPTIMIZERS = {"adam": "Adam (step 0.01)", "sgd": "SGD + momentum 0.9 (step 0.05)"}
+N_AXIS_CUTS = 8
+CUT_POINTS = 25
+FAN_POINTS = 21
+PLANE_SIDE = 31
+
+DATA = ui.Control(f"{SLUG}.data", "Data set", "select", "moons", options=tuple(DATA_NOISE), format=str.capitalize)
+ACTIVATION = ui.Control(
+    f"{SLUG}.activation", "Hidden units", "segmented", "relu", options=("relu", "tanh"), format=lambda a: a,
+    help="ReLU units switch off below zero (a weight into a switched-off unit has a flat cut); tanh units "
+    "saturate smoothly.",
+)  # fmt: skip
+OPTIMIZER = ui.Control(
+    f"{SLUG}.optimizer", "Optimiser", "select", "adam", options=tuple(OPTIMIZERS), format=OPTIMIZERS.get,
+    help="scikit-learn's own solvers, mini-batches of 100, one snapshot of the weights per epoch.",
+)  # fmt: skip
+EPOCHS = ui.Control(f"{SLUG}.epochs", "Epochs", "select_slider", 40, options=(10, 20, 40, 80, 160))
+EARLY = ui.Control(
+    f"{SLUG}.early", "Early snapshot (epoch)", "select_slider", 1, options=(0, 1, 2, 5, 10),
+    help="The moment the end is compared with; 0 is the initial weights.",
+)  # fmt: skip
+WEIGHT = ui.Control(
+    f"{SLUG}.weight", f"Weight to cut along (1 to {N_PARAMS:,})", "number", 1000, lo=1, hi=N_PARAMS, step=1,
+    help="Weights are numbered as scikit-learn stores them: the input→hidden 1 matrix row by row, then "
+    "hidden 1→hidden 2, then hidden 2→output, then the biases of each layer.",
+)  # fmt: skip
+SPAN = ui.Control(
+    f"{SLUG}.span", "Cut width (± change in one weight)", "select_slider", 2.0, options=(0.5, 1.0, 2.0, 4.0),
+    format=ui.number,
+)  # fmt: skip
+DIRECTIONS = ui.Control(
+    f"{SLUG}.directions", "Random directions", "select_slider", 16, options=(8, 16, 32),
+)  # fmt: skip
+CONTROLS = (DATA, ACTIVATION, OPTIMIZER, EPOCHS, EARLY, WEIGHT, SPAN, DIRECTIONS)
+
+
+# ----- computation, cached at the boundary -----------------------------------------------------
+
+
+@cached(max_entries=6, show_spinner="Training a 2-64-64-1 network (4,417 weights), one snapshot per epoch…")
+def trained(data: str, activation: str, optimizer: str, epochs: int, seed: int):
+    """The training run every part of the section looks at (few entries: each holds every snapshot)."""
+    X, y = make_dataset(data, n=N_SAMPLES, noise=DATA_NOISE[data], seed=seed)
+    return train_path(
+        X, y, hidden=HIDDEN, activation=activation, solver=optimizer, lr=STEP[optimizer], epochs=epochs,
+        batch_size=BATCH, seed=seed,
+    )  # fmt: skip
+
+
+def _snapshot(run, early: int) -> int:
+    """Index of the snapshot at epoch ``early`` (or the last one before it, if the run is shorter)."""
+    return int(np.searchsorted(run.epochs, min(early, int(run.epochs[-1])), side="right") - 1)
+
+
+@cached(show_spinner="Drawing the decision boundary…")
+def overview(data: str, activation: str, optimizer: str, epochs: int, seed: int, early: int) -> dict:
+    run = trained(data, activation, optimizer, epochs, seed)
+    net = run.net
+    X, Y = net.X, net.Y[:, 0]
+    pad = 0.35
+    (x0, y0), (x1, y1) = X.min(axis=0) - pad, X.max(axis=0) + pad
+    xs, ys = np.linspace(x0, x1, 61), np.linspace(y0, y1, 61)
+    gx, gy = np.meshgrid(xs, ys)
+    prob = net.activations(run.thetas[-1], np.column_stack([gx.ravel(), gy.ravel()]))[-1][:, 0].reshape(gy.shape)
+    cells = maps.heat_frame(xs, ys, prob).rename(columns={"loss": "p"})
+    boundary = pd.DataFrame(contour_segments(xs, ys, prob, [0.5])[:, :4], columns=["x", "y", "x2", "y2"])
+    points = pd.DataFrame({"x": X[:, 0], "y": X[:, 1], "label": np.where(Y > 0.5, "class 1", "class 0")})
+    fitted = net.activations(run.thetas[-1])[-1][:, 0]
+    accuracy = float(((fitted > 0.5) == (Y > 0.5)).mean())
+    curve = pd.DataFrame({"epoch": run.epochs, "loss": run.losses})
+    k = _snapshot(run, early)
+    last = len(run.epochs) - 1
+    return dict(
+        n_params=net.n_params,
+        accuracy=accuracy,
+        loss_start=float(run.losses[0]),
+        loss_early=float(run.losses[k]),
+        loss_end=float(run.losses[-1]),
+        epochs_run=int(run.epochs[-1]),
+        diverged_at=run.diverged_at,
+        curve=curve,
+        points=points,
+        map_chart=spec(
+            charts.decision_map(
+                cells,
+                points,
+                boundary,
+                chart_title=f"What the trained network says ({accuracy:.0%} of training points right)",
+                subtitle=f"{N_SAMPLES} {data} points; black line: P(class 1) = 0.5",
+            )
+        ),
+        curve_chart=spec(
+            charts.training_loss(
+                curve,
+                int(run.epochs[k]),
+                chart_title="Training loss, one snapshot per epoch",
+                subtitle=f"full-batch loss {run.losses[0]:.3f} at the start, {run.losses[last]:.3f} at epoch "
+                f"{int(run.epochs[last])}",
+            )
+        ),
+    )
+
+
+def _sample_weights(net, chosen: int, k: int, seed: int) -> list[int]:
+    """The reader's weight and ``k - 1`` others drawn across every layer's matrix and the biases."""
+    rng = np.random.default_rng(seed + 101)
+    starts = np.cumsum([0] + [i * o for i, o in net.shapes])
+    pools = [np.arange(a, b) for a, b in pairwise(starts)]
+    pools.append(np.arange(starts[-1], net.n_params))  # biases
+    picks = [chosen]
+    while len(picks) < k:
+        pool = pools[len(picks) % len(pools)]
+        i = int(rng.choice(pool))
+        if i not in picks:
+            picks.append(i)
+    return picks
+
+
+def _spread(slopes: np.ndarray, when: str, points: int = 160) -> pd.DataFrame:
+    """Cumulative share of weights with |slope| below each value, on a log grid."""
+    s = np.sort(np.abs(slopes))
+    lo = max(float(s[s > 0].min()) if (s > 0).any() else 1e-12, 1e-12)
+    grid = np.logspace(np.log10(lo), np.log10(max(float(s[-1]), lo * 10)), points)
+    return pd.DataFrame({"slope": grid, "share": np.searchsorted(s, grid, side="right") / s.size, "when": when})
+
+
+@cached(show_spinner="Cutting the loss along single weights…")
+def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int, early: int, weight: int,
+              span: float) -> dict:  # fmt: skip
+    run = trained(data, activation, optimizer, epochs, seed)
+    net = run.net
+    k = _snapshot(run, early)
+    picks = _sample_weights(net, weight, N_AXIS_CUTS, seed)
+    alphas = np.linspace(-span, span, CUT_POINTS)
+    centre = CUT_POINTS // 2
+    dirs = landscape.axis_directions(net.n_params, picks)
+    frames, downhill = [], {}
+    moments = {"early": run.thetas[k], "end": run.thetas[-1]}
+    for when, theta in moments.items():
+        c = landscape.cuts(net, theta, dirs, alphas)
+        downhill[when] = int(landscape.goes_downhill(c, centre).sum())
+        for j, i in enumerate(picks):
+            label = f"#{i + 1}: {net.describe(i)}" + (" (yours)" if j == 0 else "")
+            frames.append(pd.DataFrame({"panel": label, "order": j, "alpha": alphas, "change": c[j] - c[j, centre],
+                                        "when": when, "loss": c[j]}))  # fmt: skip
+    frame = pd.concat(frames, ignore_index=True)
+    grads = {when: net.gradient(theta) for when, theta in moments.items()}
+    flat = {when: float((np.abs(g) < FLAT_SLOPE).mean()) for when, g in grads.items()}
+    median = {when: float(np.median(np.abs(g))) for when, g in grads.items()}
+    dead = int((grads["end"] == 0).sum())
+    spread = pd.concat([_spread(g, when) for when, g in grads.items()], ignore_index=True)
+    epoch_early = int(run.epochs[k])
+    chosen = frame[(frame["order"] == 0) & (frame["when"] == "end")]
+    flat_chosen = float(chosen["change"].abs().max()) < 1e-12
+    return dict(
+        picks=picks,
+        chosen=net.describe(weight),
+        chosen_flat=flat_chosen,
+        chosen_slope={when: float(g[weight]) for when, g in grads.items()},
+        downhill=downhill,
+        flat=flat,
+        median=median,
+        dead=dead,
+        steepest={when: float(np.abs(g).max()) for when, g in grads.items()},
+        epoch_early=epoch_early,
+        frame=frame,
+        spread=spread,
+        cut_chart=spec(
+            charts.cut_panels(
+                frame,
+                chart_title=f"{N_AXIS_CUTS} of the {net.n_params:,} one-weight cuts, at epoch {epoch_early} and "
+                "at the end",
+                subtitle="each panel moves one weight and keeps the others fixed; zero is where the network is",
+                x_title="change in this weight",
+            )
+        ),
+        spread_chart=spec(
+            charts.slope_spread(
+                spread,
+                chart_title=f"The slope of every one of the {net.n_params:,} cuts",
+                subtitle=f"read across: the share of weights whose cut is flatter than a given slope (epoch "
+                f"{epoch_early} and the end)",
+            )
+        ),
+    )
+
+
+@cached(show_spinner="Cutting the loss along random directions…")
+def fan_view(data: str, activation: str, optimizer: str, epochs: int, seed: int, early: int, count: int) -> dict:
+    run = trained(data, activation, optimizer, epochs, seed)
+    net = run.net
+    k = _snapshot(run, early)
+    raw = landscape.random_directions(net.n_params, count, seed + 202)
+    alphas = np.linspace(-1, 1, FAN_POINTS)
+    centre = FAN_POINTS // 2
+    frames, downhill, rise = [], {}, {}
+    epoch_early = int(run.epochs[k])
+    names = {"early": f"epoch {epoch_early}", "end": f"end (epoch {int(run.epochs[-1])})"}
+    for order, (when, theta) in enumerate((("early", run.thetas[k]), ("end", run.thetas[-1]))):
+        dirs = landscape.filter_normalise(net, raw, theta)
+        c = landscape.cuts(net, theta, dirs, alphas)
+        down = landscape.goes_downhill(c, centre)
+        downhill[when] = int(down.sum())
+        rise[when] = float(np.median(c.max(axis=1) - c[:, centre]))
+        for j in range(count):
+            frames.append(pd.DataFrame({
+                "moment": names[when], "order": order, "direction": j + 1, "alpha": alphas,
+                "change": c[j] - c[j, centre], "course": "goes downhill" if down[j] else "rises both ways",
+            }))  # fmt: skip
+    frame = pd.concat(frames, ignore_index=True)
+    return dict(
+        downhill=downhill,
+        rise=rise,
+        count=count,
+        epoch_early=epoch_early,
+        frame=frame,
+        chart=spec(
+            charts.fan(
+                frame,
+                chart_title=f"{count} random directions through all {net.n_params:,} weights at once",
+                subtitle="filter-normalised (Li et al. 2018): a step of 1 moves every neuron by its own size",
+            )
+        ),
+    )
+
+
+def _bump(losses: np.ndarray) -> float:
+    """Largest rise along a curve above the lowest value before it (0 for a curve that only falls)."""
+    return float(np.max(losses - np.minimum.accumulate(losses)))
+
+
+@cached(show_spinner="Mapping the loss over the plane of the training path…")
+def plane_view(data: str, activation: str, optimizer: str, epochs: int, seed: int) -> dict:
+    run = trained(data, activation, optimizer, epochs, seed)
+    net = run.net
+    pp = landscape.path_plane(run.thetas)
+    (a0, b0), (a1, b1) = pp.coords.min(axis=0), pp.coords.max(axis=0)
+    reach = max(a1 - a0, b1 - b0, 1e-6)
+    pad = 0.2 * reach
+    # Equal units on both axes, but never thinner than 40% of the wider side.
+    half_b = max((b1 - b0) / 2 + pad, 0.4 * (a1 - a0 + 2 * pad) / 2)
+    mid_b = (b0 + b1) / 2
+    bounds = ((a0 - pad, a1 + pad), (mid_b - half_b, mid_b + half_b))
+    xs = np.linspace(*bounds[0], PLANE_SIDE)
+    ys = np.linspace(*bounds[1], PLANE_SIDE)
+    z = landscape.plane(net, pp.origin, *pp.directions, xs, ys)
+    segs = contour_segments(xs, ys, z, quantile_levels(z, 12))
+    heat = maps.heat_frame(xs, ys, z)
+    path = pd.DataFrame({"run": 0, "step": run.epochs, "x": pp.coords[:, 0], "y": pp.coords[:, 1],
+                         "loss": run.losses, "off_plane": pp.off_plane})  # fmt: skip
+    titles = ("direction 1 (weight units)", "direction 2 (weight units)")
+    log_color = float(z.max() / max(z.min(), 1e-12)) > 30
+    map_chart = maps.compose(
+        [
+            maps.heat_layer(heat, bounds, log_color=log_color, titles=titles),
+            maps.contour_layer(segs, bounds, opacity=0.8, titles=titles, color="white"),
+            *maps.path_layers(path, bounds, width=2.2, titles=titles, step="epoch"),
+        ],
+        bounds=bounds,
+        longest=360,
+        chart_title="The loss on the plane that holds most of the training path",
+        subtitle=f"the plane's two main directions hold {pp.held:.1%} of the path; ring: start, diamond: end",
+    )
+    ts = np.linspace(-0.25, 1.25, 61)
+    line = landscape.segment(net, run.thetas[0], run.thetas[-1], ts)
+    inside = (ts >= 0) & (ts <= 1)
+    line_frame = pd.DataFrame({"t": ts, "loss": line})
+    bump = _bump(line[inside])
+    travelled = float(np.linalg.norm(np.diff(run.thetas, axis=0), axis=1).sum())
+    return dict(
+        held=pp.held,
+        explained=pp.explained.tolist(),
+        off_max=float(pp.off_plane.max()),
+        off_max_epoch=int(run.epochs[int(np.argmax(pp.off_plane))]),
+        distance=float(np.linalg.norm(run.thetas[0] - run.thetas[-1])),
+        travelled=travelled,
+        grid_min=float(z.min()),
+        path=path,
+        line=line_frame,
+        bump=bump,
+        line_start=float(line[inside][0]),
+        line_end=float(line[inside][-1]),
+        beyond=float(line[-1]),
+        map_chart=spec(map_chart),
+        line_chart=spec(
+            charts.straight_line(
+                line_frame,
+                chart_title="The straight line from the initial weights to the trained ones",
+                subtitle="every weight moved at once, in proportion; beyond both ends too",
+            )
+        ),
+    )
+
+
+@cached(show_spinner="Finding the Hessian's extreme eigenvalues (Lanczos over 4,417 weights)…")
+def curvature_view(data: str, activation: str, optimizer: str, epochs: int, seed: int) -> dict:
+    run = trained(data, activation, optimizer, epochs, seed)
+    net, theta = run.net, run.thetas[-1]
+    low, high = extreme_eigenvalues(lambda v: net.hvp(theta, v), net.n_params, k=1, seed=seed, tol=1e-6)
+    return dict(
+        low=low.tolist(),
+        high=high.tolist(),
+        grad_norm=float(np.linalg.norm(net.gradient(theta))),
+        loss=float(run.losses[-1]),
+    )
+
+
+# ----- words -------------------------------------------------------------------------------------
+
+
+def _claim(axis: dict, fan: dict, curv: dict, n_params: int) -> tuple[str, str | None]:
+    """Finding and verdict for "training aims for the point where every weight's cut is flat"."""
+    lo, hi = curv["low"][0], curv["high"][-1]
+    med, steep = axis["median"], axis["steepest"]
+    down_end, count = fan["downhill"]["end"], fan["count"]
+    finding = (
+        f"From epoch {axis['epoch_early']} to the end, the median slope of the {n_params:,} one-weight cuts fell "
+        f"from {med['early']:.1e} to {med['end']:.1e} and the steepest from {steep['early']:.2g} to "
+        f"{steep['end']:.2g}; {down_end} of {count} random directions still lead downhill (against "
+        f"{fan['downhill']['early']} early). "
+    )
+    if down_end > count / 2:
+        return finding + "Training has not reached flat ground yet, so these weights cannot judge the claim.", None
+    if lo < -1e-3 * hi:
+        return (
+            finding + f"Yet the end is not a minimum: the Hessian's smallest eigenvalue is {lo:.2g}, so one "
+            f"direction mixing many weights curves down, about {hi / -lo:,.0f} times more gently than the steepest "
+            f"curves up ({hi:.3g}). Flat cuts along every weight cannot tell a minimum from a flat saddle; only the "
+            "curvature across all weights can.",
+            "refined",
+        )
+    return (
+        finding + f"Every direction curves up or is flat (smallest Hessian eigenvalue {lo:.2g}, largest {hi:.3g}): "
+        "a minimum, though no cut can say whether it is the lowest one.",
+        "confirmed",
+    )
+
+
+def _curvature_reading(curv: dict) -> str:
+    lo, hi = curv["low"], curv["high"]
+    parts = [
+        f"**Largest curvature {hi[-1]:.3g}.** Along its direction the loss bends up fastest; plain gradient "
+        f"descent with a step above 2 / {hi[-1]:.3g} = {2 / hi[-1]:.3g} would overshoot and bounce out of this "
+        "valley."
+    ]
+    if lo[0] < -1e-3 * hi[-1]:
+        parts.append(
+            f"**Smallest curvature {lo[0]:.2g}.** Negative: at least one direction bends down, so strictly this "
+            f"point is a saddle, not a minimum. It bends about {hi[-1] / -lo[0]:,.0f} times more gently than the "
+            "steepest direction bends up: for steps of the size training takes, practically flat."
+        )
+    else:
+        parts.append(
+            f"**Smallest curvature {lo[0]:.2g}.** Not clearly negative: no direction bends down, so this point is a "
+            "minimum or flat ground, as far as curvature can tell."
+        )
+    parts.append(
+        f"**Slope {curv['grad_norm']:.2g}.** The gradient is not exactly zero: training stopped because the epochs "
+        "ran out, and the loss was still creeping down."
+    )
+    return "\n\n".join(parts)
+
+
+# ----- page --------------------------------------------------------------------------------------
+
+
+def render(ctx: Context) -> None:
+    st.header("2 · The landscape: one surface, thousands of cuts", anchor=SLUG)
+    st.markdown(
+        f"*{ARTICLE}* asks us to picture the loss of a network with 5,000 weights as a landscape, and to "
+        "look at it through cuts: move one weight, keep the rest fixed, and watch the loss rise or fall. "
+        "Here is that network for real: scikit-learn's `MLPClassifier` with two hidden layers of 64 units, "
+        "4,417 weights in all, trained on points in the plane. Every curve below is its actual training loss."
+    )
+    c1, c2, c3, c4, c5 = st.columns([1, 0.8, 1.4, 1.2, 1.2])
+    data = ui.render(DATA, c1)
+    activation = ui.render(ACTIVATION, c2)
+    optimizer = ui.render(OPTIMIZER, c3)
+    epochs = int(ui.render(EPOCHS, c4))
+    early = int(ui.render(EARLY, c5))
+    key = (data, activation, optimizer, epochs, ctx.seed)
+    over = overview(*key, early)
+    if over["diverged_at"] is not None:
+        st.warning(
+            f"The weights stopped being finite in epoch {over['diverged_at']}; everything below uses the "
+            f"{over['epochs_run']} epochs before that.",
+            icon=":material/warning:",
+        )
+    claim_slot = st.container()
+    left, right = st.columns([1, 1.2], gap="medium")
+    with left:
+        show_chart(
+            over["map_chart"], over["points"], name=f"landscape-data-{data}", key=f"{SLUG}.export.data",
+            caption=f"The network gets {over['accuracy']:.0%} of its {N_SAMPLES} training points right. Its "
+            f"loss fell from {over['loss_start']:.3f} to {over['loss_end']:.3f}.",
+        )  # fmt: skip
+    with right:
+        show_chart(
+            over["curve_chart"], over["curve"], name=f"landscape-loss-{data}", key=f"{SLUG}.export.loss",
+            caption=f"Most of the fall happens early: {over['loss_start']:.3f} at the start, "
+            f"{over['loss_early']:.3f} at the early snapshot (dashed), {over['loss_end']:.3f} at the end.",
+        )  # fmt: skip
+
+    st.markdown("#### One cut per weight")
+    st.markdown(
+        "The article's picture, literally: each panel moves a single weight and keeps the other 4,416 where "
+        "training left them. Orange is an early snapshot, blue the end. The first panel is the weight you pick; "
+        "the others are drawn from every layer."
+    )
+    c1, c2, _ = st.columns(3)
+    weight = int(ui.render(WEIGHT, c1)) - 1
+    span = float(ui.render(SPAN, c2))
+    axis = axis_view(*key, early, weight, span)
+    show_chart(
+        axis["cut_chart"], axis["frame"], name="landscape-weight-cuts", key=f"{SLUG}.export.cuts",
+        caption=_axis_caption(axis),
+    )  # fmt: skip
+    show_chart(
+        axis["spread_chart"], axis["spread"], name="landscape-slopes", key=f"{SLUG}.export.slopes",
+        caption=f"The slope of a cut where it passes through the network is that weight's partial derivative, so "
+        f"one backpropagation gives all {over['n_params']:,} at once. From epoch {axis['epoch_early']} to the end "
+        f"the median slope fell {axis['median']['early'] / max(axis['median']['end'], 1e-300):,.0f}-fold, from "
+        f"{axis['median']['early']:.1e} to {axis['median']['end']:.1e}, and the steepest from "
+        f"{axis['steepest']['early']:.2g} to {axis['steepest']['end']:.2g}; {axis['flat']['early']:.0%} of the cuts "
+        f"were flatter than {FLAT_SLOPE:g} early, {axis['flat']['end']:.0%} at the end."
+        + (
+            f" {axis['dead']:,} weights have a slope of exactly zero: they feed or leave ReLU units that are off "
+            "for every training point."
+            if axis["dead"]
+            else ""
+        ),
+    )  # fmt: skip
+
+    st.markdown("#### Cuts that move every weight at once")
+    st.markdown(
+        "A cut along one weight sees only one of 4,417 directions. A random direction moves all of them. "
+        "Weights of different layers have different sizes, so each neuron's share of the direction is scaled "
+        "to the size of that neuron's own weights (Li et al., 2018); then a step of 1 changes every neuron by "
+        "about as much as it is worth."
+    )
+    count = int(ui.render(DIRECTIONS, st.columns(3)[0]))
+    fan = fan_view(*key, early, count)
+    show_chart(
+        fan["chart"], fan["frame"], name="landscape-random-cuts", key=f"{SLUG}.export.fan",
+        caption=f"At epoch {fan['epoch_early']}, {fan['downhill']['early']} of {count} random cuts lead "
+        f"downhill on one side; at the end, {fan['downhill']['end']} do. Early on the point sits on a slope "
+        "that almost every direction feels; at the end it sits at the bottom of a bowl as far as these "
+        f"directions can see (the median cut rises by {fan['rise']['end']:.3g} within one step).",
+    )  # fmt: skip
+
+    st.markdown("#### The plane the training path lives in")
+    plane = plane_view(*key)
+    st.markdown(
+        "Two random directions almost never contain the path that training took. The two directions along "
+        "which the weights moved most (the first two principal components of the snapshots, measured from "
+        "the end) do, nearly: the loss on that plane is mapped below with the path on it."
+    )
+    left, right = st.columns([1.15, 1], gap="medium")
+    with left:
+        show_chart(
+            plane["map_chart"], plane["path"], name="landscape-path-plane", key=f"{SLUG}.export.plane",
+            caption=f"This plane holds {plane['held']:.1%} of the path ({plane['explained'][0]:.1%} along the "
+            f"first direction, {plane['explained'][1]:.1%} along the second). The path strays at most "
+            f"{plane['off_max']:.2f} off it (at epoch {plane['off_max_epoch']}), against {plane['distance']:.2f} "
+            f"from start to end and {plane['travelled']:.2f} travelled.",
+        )  # fmt: skip
+    with right:
+        show_chart(
+            plane["line_chart"], plane["line"], name="landscape-straight-line", key=f"{SLUG}.export.line",
+            caption=_line_caption(plane),
+        )  # fmt: skip
+
+    st.markdown("#### Curvature at the end")
+    curv = curvature_view(*key)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Largest Hessian eigenvalue", f"{curv['high'][-1]:.3g}")
+    m2.metric("Smallest Hessian eigenvalue", f"{curv['low'][0]:.2g}")
+    m3.metric("Gradient norm", f"{curv['grad_norm']:.2g}")
+    st.markdown(_curvature_reading(curv))
+    st.caption(
+        "Found by Lanczos iteration (SciPy's `eigsh`) on exact Hessian-vector products: the 4,417 × 4,417 "
+        "Hessian is never written down."
+    )
+    with claim_slot:
+        finding, verdict = _claim(axis, fan, curv, over["n_params"])
+        claim_box(
+            "picture a network's loss as a landscape over all its weights, cut once along each weight; training "
+            "heads for the point where every one of those cuts is flat, the global minimum.",
+            finding,
+            verdict,
+        )
+
+
+def _axis_caption(axis: dict) -> str:
+    early, end = axis["downhill"]["early"], axis["downhill"]["end"]
+    text = (
+        f"At epoch {axis['epoch_early']}, {early} of {N_AXIS_CUTS} of these cuts lead downhill from where the "
+        f"network is; at the end, {end} do."
+    )
+    slope = axis["chosen_slope"]
+    text += f" Your weight ({axis['chosen']}) has slope {slope['early']:.2g} early and {slope['end']:.2g} at the end."
+    if axis["chosen_flat"]:
+        text += (
+            " At the end its cut is perfectly flat: the ReLU unit it feeds (or comes from) is off for every training "
+            "point, so this weight no longer changes anything: a plateau in one dimension."
+        )
+    return text
+
+
+def _line_caption(plane: dict) -> str:
+    start, end = plane["line_start"], plane["line_end"]
+    if plane["bump"] <= 1e-3 * start:
+        shape = "falls all the way, with no bump to climb"
+    else:
+        shape = f"is not monotone: it rises by up to {plane['bump']:.3g} on the way"
+    return (
+        f"Along the straight line the loss goes from {start:.3f} to {end:.3f} and {shape} (Goodfellow et al., "
+        f"2015, found the same for many networks). Past the trained weights it rises again, to {plane['beyond']:.3f} "
+        "at t = 1.25."
+    )
+
+
+SECTION = Section(
+    slug=SLUG,
+    title="The landscape: thousands of cuts",
+    summary="A real 4,417-weight network's loss, cut along single weights, random directions and its own path.",
+    controls=CONTROLS,
+    render=render,
+)
