@@ -37,6 +37,8 @@ import json, sys, time
 from streamlit.testing.v1 import AppTest  # a server has Streamlit loaded before any visitor
 sys.path.insert(0, sys.argv[3])
 at = AppTest.from_file(sys.argv[1], default_timeout=120)
+if len(sys.argv) > 4:
+    at.query_params["section"] = sys.argv[4]
 t0 = time.perf_counter()
 at.run()  # imports the app's libraries, computes and draws: everything a first visitor waits for
 t1 = time.perf_counter()
@@ -65,16 +67,21 @@ def _python(code: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _child(warm_runs: int) -> dict:
-    run = _python(_CHILD, str(ROOT / "streamlit_app.py"), str(warm_runs), str(ROOT))
-    run.update(_python(_IMPORTS, str(ROOT)))
+def _child(warm_runs: int, section: str | None = None) -> dict:
+    args = [str(ROOT / "streamlit_app.py"), str(warm_runs), str(ROOT)] + ([section] if section else [])
+    run = _python(_CHILD, *args)
+    if section is None:
+        run.update(_python(_IMPORTS, str(ROOT)))
     return run
 
 
 def _sections(seed: int = 0) -> dict[str, float]:
     """Time of each section's cached computations on first call (without Streamlit's cache)."""
-    from explainer.sections import critical_points, descent
+    from explainer.sections import critical_points, descent, landscape
 
+    key = (landscape.DATA.default, landscape.ACTIVATION.default, landscape.OPTIMIZER.default,
+           landscape.EPOCHS.default, seed)  # fmt: skip
+    early = landscape.EARLY.default
     jobs = {
         "descent: network lesson": lambda: descent.network_lesson.__wrapped__(seed, descent.NET_STEP.default),
         "descent: surface run + sweep": lambda: descent.surface_run.__wrapped__(
@@ -84,6 +91,14 @@ def _sections(seed: int = 0) -> dict[str, float]:
         "critical-points: grid descent": lambda: critical_points.basins.__wrapped__(
             "four-traps", "gd", 0.1, critical_points.STEPS.default, critical_points.GRID.default, 0.0, seed
         ),
+        "landscape: training (snapshots)": lambda: landscape.trained.__wrapped__(*key),
+        "landscape: data + loss curve": lambda: landscape.overview.__wrapped__(*key, early),
+        "landscape: one-weight cuts": lambda: landscape.axis_view.__wrapped__(
+            *key, early, landscape.WEIGHT.default - 1, landscape.SPAN.default
+        ),
+        "landscape: random cuts": lambda: landscape.fan_view.__wrapped__(*key, early, landscape.DIRECTIONS.default),
+        "landscape: path plane + line": lambda: landscape.plane_view.__wrapped__(*key),
+        "landscape: Hessian extremes": lambda: landscape.curvature_view.__wrapped__(*key),
     }
     times = {}
     for name, job in jobs.items():
@@ -91,6 +106,97 @@ def _sections(seed: int = 0) -> dict[str, float]:
         job()
         times[name] = time.perf_counter() - t
     return times
+
+
+def _median_time(job, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _matmul_rate(repeat: int = 5) -> tuple[float, float]:
+    """This machine's float64 matrix-multiply rate in GFLOP/s: one large square product (what
+    BLAS can do at best) and products of the grid's own shape, (400 x 64) @ (64 x 64)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2000, 2000))
+    big = 2 * 2000**3 / _median_time(lambda: a @ a, repeat) / 1e9
+    h = rng.standard_normal((39, 400, 64))
+    w = rng.standard_normal((39, 64, 64))
+    same = 2 * 39 * 400 * 64 * 64 / _median_time(lambda: np.matmul(h, w), 20 * repeat) / 1e9
+    return big, same
+
+
+def _network_figures(seed: int = 0, repeat: int = 3) -> None:
+    """The 2-D loss slice of the ~5,000-weight network (41 x 41 grid, 400 samples) against the same
+    grid through scikit-learn's ``predict_proba`` and its log-loss; the grid's arithmetic against
+    the measured matrix-multiply rate; and ``eigsh`` for the Hessian's extreme eigenvalues."""
+    import copy
+
+    import numpy as np
+    from sklearn.metrics import log_loss
+
+    from explainer.core import landscape as core
+    from explainer.core.curvature import extreme_eigenvalues
+    from explainer.sections import landscape
+
+    run = landscape.trained.__wrapped__(
+        landscape.DATA.default, landscape.ACTIVATION.default, landscape.OPTIMIZER.default, landscape.EPOCHS.default,
+        seed,
+    )  # fmt: skip
+    net, theta = run.net, run.thetas[-1]
+    plane = core.path_plane(run.thetas)
+    side = 41
+    xs = np.linspace(plane.coords[:, 0].min() - 2, plane.coords[:, 0].max() + 2, side)
+    ys = np.linspace(plane.coords[:, 1].min() - 2, plane.coords[:, 1].max() + 2, side)
+    ours_s = _median_time(lambda: core.plane(net, plane.origin, *plane.directions, xs, ys), repeat)
+    ours = core.plane(net, plane.origin, *plane.directions, xs, ys)
+
+    model = copy.deepcopy(run.model)
+    y = net.Y[:, 0]
+    n = len(net.X)
+
+    def sklearn_grid() -> np.ndarray:
+        out = np.empty((side, side))
+        for i, b in enumerate(ys):
+            for j, a in enumerate(xs):
+                Ws, bs = net.unpack(plane.origin + a * plane.directions[0] + b * plane.directions[1])
+                model.coefs_, model.intercepts_ = list(Ws), list(bs)
+                p = model.predict_proba(net.X)[:, 1]
+                penalty = 0.5 * model.alpha * sum(float((W * W).sum()) for W in Ws) / n
+                out[i, j] = log_loss(y, p, labels=[0, 1]) + penalty
+        return out
+
+    t = time.perf_counter()
+    theirs = sklearn_grid()
+    theirs_s = time.perf_counter() - t
+    diff = float(np.max(np.abs(ours - theirs)))
+    per_eval = 2 * n * sum(i * o for i, o in net.shapes)  # multiply-adds of one forward pass, as flops
+    flops = per_eval * side * side
+    big, same = _matmul_rate()
+    print(f"2-D loss slice, {net.n_params:,}-weight network, {side} x {side} grid, {n} samples:")
+    print(f"  ours (NetworkLoss.loss_many): median {ours_s:.2f} s over {repeat}")
+    print(f"  scikit-learn loop (set coefs_, predict_proba, log_loss + penalty): {theirs_s:.2f} s")
+    print(f"  ratio {theirs_s / ours_s:.1f}x (budget >= 12x); largest difference {diff:.1e}")
+    print(
+        f"  arithmetic: {flops / 1e9:.2f} GFLOP of matrix products -> {flops / ours_s / 1e9:.1f} GFLOP/s, "
+        f"{flops / ours_s / 1e9 / big:.0%} of this machine's large-matmul rate ({big:.0f} GFLOP/s) and "
+        f"{flops / ours_s / 1e9 / same:.0%} of its rate on the grid's own (400 x 64) @ (64 x 64) shape "
+        f"({same:.0f} GFLOP/s)"
+    )
+    eig = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        low, high = extreme_eigenvalues(lambda v: net.hvp(theta, v), net.n_params, k=1, seed=seed, tol=1e-6)
+        eig.append(time.perf_counter() - t)
+    print(
+        f"Hessian extremes by eigsh (Lanczos on exact Hessian-vector products): median "
+        f"{statistics.median(eig):.2f} s over {repeat}; smallest {low[0]:.3g}, largest {high[0]:.3g}"
+    )
 
 
 def _rss_mb(pid: int) -> float:
@@ -173,9 +279,14 @@ def main(argv=None) -> None:
     print(f"  budget {BUDGET_COLD_S:.1f} s -> {cold / BUDGET_COLD_S:.0%} of budget")
     print(f"full page, warm rerun (caches full): median {warm * 1000:.0f} ms over {args.repeat * args.warm} runs")
     print(f"  budget {BUDGET_WARM_S * 1000:.0f} ms -> {warm / BUDGET_WARM_S:.0%} of budget")
+    single = [_child(0, "landscape")["cold_script"] for _ in range(args.repeat)]
+    alone = statistics.median(single)
+    print(f"landscape section alone (?section=landscape), cold: median {alone:.2f} s over {args.repeat} runs")
+    print(f"  budget {BUDGET_COLD_S:.1f} s -> {alone / BUDGET_COLD_S:.0%} of budget")
     print("first-call time of each cached computation (this process, imports already paid):")
     for name, seconds in _sections().items():
         print(f"  {name:34s} {seconds * 1000:7.0f} ms")
+    _network_figures()
     if args.browser:
         if not Path(CHROMIUM).exists():
             print(f"browser figures skipped: no Chromium at {CHROMIUM}")

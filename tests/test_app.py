@@ -288,6 +288,15 @@ def test_landscape_numbers_come_from_the_network(page):
     ]
     assert f"At epoch 1, {counts[0]} of 16 random cuts lead downhill on one side; at the end, {counts[1]} do" in text
     assert counts[0] > counts[1]
+    # Every one of the 4,417 one-weight cuts, moved by -2, -1, 1 and 2.
+    down = []
+    for theta in (run_.thetas[1], run_.thetas[-1]):
+        whole = landscape.axis_cuts(net, theta, [-2.0, -1.0, 1.0, 2.0])
+        whole = np.insert(whole, 2, net.loss(theta), axis=1)
+        down.append(int(landscape.goes_downhill(whole, 2).sum()))
+    assert f"At epoch 1, {down[0]:,} of the 4,417 cuts lead downhill" in text
+    assert f"at the end, {down[1]:,} d" in text
+    assert down[0] > 10 * max(down[1], 1)
     held = landscape.path_plane(run_.thetas).held
     assert f"This plane holds {held:.1%} of the path" in text
     low, high = extreme_eigenvalues(lambda v: net.hvp(run_.thetas[-1], v), net.n_params, k=1, seed=0, tol=1e-6)

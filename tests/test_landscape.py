@@ -209,3 +209,43 @@ def test_a_network_loss_is_what_landscape_functions_need():
     path = train_path(X, y, hidden=(4,), epochs=2, seed=0)
     assert isinstance(path.net, NetworkLoss)
     assert path.net.n_params == 2 * 4 + 4 * 1 + 4 + 1
+
+
+@pytest.mark.parametrize(
+    "kind, activation, hidden",
+    [("binary", "relu", (12, 10)), ("binary", "tanh", (6,)), ("multiclass", "logistic", (5, 4)),
+     ("regressor", "tanh", (6, 5, 4)), ("regressor", "identity", (7,))],
+)  # fmt: skip
+def test_every_one_weight_cut_equals_the_loss_along_that_axis(kind, activation, hidden):
+    if kind == "regressor":
+        X, y = make_curve("wiggle", n=50, seed=1)
+    else:
+        X, y = make_dataset("moons", n=60, seed=1)
+        if kind == "multiclass":
+            y = y + (X[:, 0] > 0.5)
+    path = train_path(X, y, hidden=hidden, activation=activation, epochs=4, batch_size=30, seed=1,
+                      regression=kind == "regressor", alpha=0.05)  # fmt: skip
+    net, theta = path.net, path.thetas[-1]
+    alphas = np.array([-1.5, -0.2, 0.0, 0.7])
+    fast = landscape.axis_cuts(net, theta, alphas)
+    slow = landscape.cuts(net, theta, landscape.axis_directions(net.n_params, np.arange(net.n_params)), alphas)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast[:, 2], net.loss(theta), rtol=1e-12)
+    some = [0, net.n_params - 1, 3]
+    np.testing.assert_array_equal(landscape.axis_cuts(net, theta, alphas, some), fast[some])
+    with pytest.raises(ValueError):
+        landscape.axis_cuts(net, theta, alphas, [net.n_params])
+
+
+def test_eigenvectors_of_the_extreme_eigenvalues(run):
+    from explainer.core.curvature import extreme_eigenvalues
+
+    net, theta = run.net, run.thetas[-1]
+    H = net.hessian(theta)
+    dense = np.linalg.eigvalsh(H)
+    low, high, v_low, v_high = extreme_eigenvalues(lambda v: net.hvp(theta, v), net.n_params, k=2, vectors=True)
+    np.testing.assert_allclose(low, dense[:2], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(high, dense[-2:], rtol=1e-6)
+    for values, vectors in ((low, v_low), (high, v_high)):
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=0), 1.0, rtol=1e-10)
+        np.testing.assert_allclose(H @ vectors, vectors * values, atol=1e-6 * abs(dense).max())

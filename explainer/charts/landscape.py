@@ -13,6 +13,8 @@ from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, t
 WHEN_COLORS = {"early": OKABE_ITO["orange"], "end": OKABE_ITO["blue"]}
 #: Whether a cut falls below the point it passes through.
 DOWNHILL_COLORS = {"goes downhill": OKABE_ITO["vermillion"], "rises both ways": OKABE_ITO["sky"]}
+#: The same for all one-weight cuts, some of which do not change the loss at all.
+TALLY_COLORS = {"goes downhill": OKABE_ITO["vermillion"], "no way down": OKABE_ITO["sky"], "perfectly flat": NEUTRAL}
 CLASS_COLORS = {"class 0": OKABE_ITO["blue"], "class 1": OKABE_ITO["orange"]}
 CLASS_SHAPES = {"class 0": "circle", "class 1": "triangle-up"}
 
@@ -33,7 +35,7 @@ def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFra
             x2=alt.X2("x2"),
             y=y,
             y2=alt.Y2("y2"),
-            color=alt.Color(
+            fill=alt.Fill(
                 "p:Q",
                 title="P(class 1)",
                 scale=alt.Scale(scheme="blueorange", domain=[0, 1]),
@@ -42,11 +44,9 @@ def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFra
             tooltip=[alt.Tooltip("p:Q", title="P(class 1)", format=".2f")],
         )
     )
-    edge = (
-        alt.Chart(boundary)
-        .mark_rule(color="black", strokeWidth=2, clip=True)
-        .encode(x=x, y=y, x2=alt.X2("x2"), y2=alt.Y2("y2"))
-    )
+    edge = alt.Chart(boundary).encode(x=x, y=y, x2=alt.X2("x2"), y2=alt.Y2("y2"))
+    halo = edge.mark_rule(color="white", strokeWidth=4, opacity=0.7, clip=True)
+    edge = edge.mark_rule(color="black", strokeWidth=1.8, clip=True)
     dots = (
         alt.Chart(points)
         .mark_point(size=30, filled=True, opacity=0.95, stroke="black", strokeWidth=0.5)
@@ -54,7 +54,10 @@ def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFra
             x=x,
             y=y,
             color=alt.Color(
-                "label:N", title="data", scale=color_scale(CLASS_COLORS), legend=alt.Legend(orient="right")
+                "label:N",
+                title="data",
+                scale=color_scale(CLASS_COLORS),
+                legend=alt.Legend(orient="right", symbolSize=110, symbolStrokeWidth=0.4, symbolOpacity=1),
             ),
             shape=alt.Shape(
                 "label:N", title="data", scale=alt.Scale(domain=list(CLASS_SHAPES), range=list(CLASS_SHAPES.values()))
@@ -64,12 +67,8 @@ def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFra
     )
     ratio = (hi_y - lo_y) / (hi_x - lo_x)
     width, height = (size, round(size * ratio)) if ratio <= 1 else (round(size / ratio), size)
-    return (
-        alt.layer(heat, edge, dots)
-        .resolve_scale(color="independent")
-        .properties(
-            title=title(chart_title, subtitle), width=width, height=height, autosize=alt.AutoSizeParams(type="pad")
-        )
+    return alt.layer(heat, halo, edge, dots).properties(
+        title=title(chart_title, subtitle), width=width, height=height, autosize=alt.AutoSizeParams(type="pad")
     )
 
 
@@ -96,6 +95,7 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
     """Small multiples of 1-D cuts: ``panel`` (a title, one per cut, in ``order``), ``alpha`` (how
     far along the cut), ``change`` (loss minus the loss at the point itself) and ``when``
     (early or end). Each panel has its own vertical scale."""
+    several = frame["when"].nunique() > 1
     base = alt.Chart(frame).encode(
         x=alt.X("alpha:Q", title=x_title),
         y=alt.Y("change:Q", title="loss change"),
@@ -103,7 +103,7 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
             "when:N",
             title="weights at",
             scale=color_scale(WHEN_COLORS, frame["when"]),
-            legend=alt.Legend(orient="top", direction="horizontal"),
+            legend=alt.Legend(orient="top", direction="horizontal") if several else None,
         ),
         tooltip=[
             alt.Tooltip("panel:N", title="cut"),
@@ -124,6 +124,29 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
         .resolve_scale(y="independent")
         .properties(title=title(chart_title, subtitle))
     )
+
+
+def cut_tally(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt.LayerChart:
+    """How many cuts go downhill, have no way down, or are perfectly flat, at each moment:
+    one stacked bar per moment (``moment, order, course, cuts``), labelled with the counts."""
+    order = alt.Order("rank:Q")
+    base = alt.Chart(frame).transform_calculate(
+        rank="indexof(['goes downhill', 'no way down', 'perfectly flat'], datum.course)"
+    )
+    y = alt.Y("moment:N", title=None, sort=alt.SortField("order"))
+    bars = base.mark_bar(height=26).encode(
+        x=alt.X("cuts:Q", title="one-weight cuts", stack="zero"),
+        y=y,
+        color=alt.Color(
+            "course:N",
+            title=None,
+            scale=color_scale(TALLY_COLORS, frame["course"]),
+            legend=alt.Legend(orient="top", direction="horizontal"),
+        ),
+        order=order,
+        tooltip=[alt.Tooltip("moment:N"), alt.Tooltip("course:N", title="cut"), alt.Tooltip("cuts:Q", format=",")],
+    )
+    return fit_width(bars, 90, title=title(chart_title, subtitle))
 
 
 def slope_spread(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt.Chart:

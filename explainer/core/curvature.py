@@ -62,12 +62,16 @@ def eigenvalues(objective, xy) -> np.ndarray:
     return np.linalg.eigvalsh(objective.hessian(np.asarray(xy, dtype=float)))
 
 
-def extreme_eigenvalues(hvp, n: int, k: int = 1, seed: int = 0, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray]:
+def extreme_eigenvalues(
+    hvp, n: int, k: int = 1, seed: int = 0, tol: float = 1e-8, vectors: bool = False
+) -> tuple[np.ndarray, ...]:
     """The ``k`` smallest and ``k`` largest eigenvalues of an ``n x n`` symmetric matrix known
     only through its products ``hvp(v)`` (a network's Hessian), by Lanczos iteration: one run of
     ARPACK's ``eigsh`` over a ``LinearOperator`` asking for both ends at once (``which="BE"``),
-    which needs about half the products of two one-ended runs. Returns ``(smallest, largest)``,
-    each sorted, ``(k,)``.
+    which needs about half the products of two one-ended runs.
+
+    Returns ``(smallest, largest)``, each sorted, ``(k,)``; with ``vectors=True`` also their unit
+    eigenvectors as columns, ``(n, k)`` each: ``(smallest, largest, low_vectors, high_vectors)``.
     """
     from scipy.sparse.linalg import LinearOperator, eigsh
 
@@ -75,5 +79,10 @@ def extreme_eigenvalues(hvp, n: int, k: int = 1, seed: int = 0, tol: float = 1e-
         raise ValueError(f"need 0 < 2k < n, got k={k}, n={n}")
     op = LinearOperator((n, n), matvec=lambda v: hvp(np.ravel(v)), dtype=float)
     v0 = np.random.default_rng(seed).standard_normal(n)
-    both = np.sort(eigsh(op, k=2 * k, which="BE", v0=v0, tol=tol, return_eigenvectors=False))
-    return both[:k], both[k:]
+    if not vectors:
+        both = np.sort(eigsh(op, k=2 * k, which="BE", v0=v0, tol=tol, return_eigenvectors=False))
+        return both[:k], both[k:]
+    values, vecs = eigsh(op, k=2 * k, which="BE", v0=v0, tol=tol)
+    order = np.argsort(values)
+    values, vecs = values[order], vecs[:, order]
+    return values[:k], values[k:], vecs[:, :k], vecs[:, k:]

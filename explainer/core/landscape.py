@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explainer.core.network import _IN_PLACE, OUTPUTS
+
 
 def axis_directions(n_params: int, indices) -> np.ndarray:
     """Unit vectors along the given weights: ``(len(indices), n_params)``."""
@@ -66,6 +68,65 @@ def cuts(net, theta, directions, alphas) -> np.ndarray:
     alphas = np.asarray(alphas, dtype=float)
     points = theta + alphas[None, :, None] * directions[:, None, :]
     return net.loss_many(points.reshape(-1, theta.size)).reshape(len(directions), alphas.size)
+
+
+def axis_cuts(net, theta, alphas, indices=None) -> np.ndarray:
+    """Loss along single-weight axes: row ``i`` is the loss at ``theta + a e_i`` for each ``a`` in
+    ``alphas``, for every weight (or the weights in ``indices``); ``(rows, len(alphas))``.
+
+    Exact, and far cheaper than :func:`cuts` with axis directions: moving one weight (or bias)
+    into unit ``c`` of a layer changes only that unit's pre-activation, by ``a`` times the
+    weight's input. So every weight into ``c`` is handled together: unit ``c`` is recomputed for
+    all of them, the next layer gets a rank-one update, and only the layers after that are run
+    in full. ``net`` is a :class:`~explainer.core.network.NetworkLoss`.
+    """
+    theta = np.asarray(theta, dtype=float)
+    alphas = np.asarray(alphas, dtype=float)
+    Ws, bs = net.unpack(theta)
+    layers = net.activations(theta)
+    zs = [layers[k] @ W + b for k, (W, b) in enumerate(zip(Ws, bs, strict=True))]
+    act = _IN_PLACE[net.activation]  # every array it meets below is a fresh temporary
+    out_fn = OUTPUTS[net.output]
+    last = len(Ws) - 1
+    n = len(net.X)
+    base_penalty = float(net._penalty(Ws))
+    weight_at = np.cumsum([0] + [i * o for i, o in net.shapes])
+    bias_at = weight_at[-1] + np.cumsum([0] + [o for _, o in net.shapes])
+    wanted = np.arange(net.n_params) if indices is None else np.asarray(indices, dtype=int).ravel()
+    if wanted.size and (wanted.min() < 0 or wanted.max() >= net.n_params):
+        raise ValueError(f"weight indices must lie in [0, {net.n_params})")
+    result = np.full((net.n_params, alphas.size), np.nan)
+    need = np.zeros(net.n_params, dtype=bool)
+    need[wanted] = True
+    for k, (n_in, n_out) in enumerate(net.shapes):
+        feeds = np.concatenate([layers[k], np.ones((n, 1))], axis=1).T  # (n_in + 1, n): each weight's input
+        for c in range(n_out):
+            rows = np.concatenate([weight_at[k] + np.arange(n_in) * n_out + c, [bias_at[k] + c]])
+            if not need[rows].any():
+                continue
+            zc = zs[k][:, c] + alphas[None, :, None] * feeds[:, None, :]  # (n_in + 1, m, n)
+            if k == last:
+                if n_out == 1:
+                    z = zc[..., None]
+                else:
+                    z = np.broadcast_to(zs[k], (*zc.shape, n_out)).copy()
+                    z[..., c] = zc
+                out = out_fn(z)
+            else:
+                change = act(zc)
+                change -= layers[k + 1][:, c]
+                a = change[..., None] * Ws[k + 1][c]  # a rank-one update of the next layer
+                a += zs[k + 1]
+                a = out_fn(a) if k + 1 == last else act(a)
+                for j in range(k + 2, last + 1):
+                    a = a @ Ws[j] + bs[j]
+                    a = out_fn(a) if j == last else act(a)
+                out = a
+            losses = net._data_loss(out) + base_penalty  # (n_in + 1, m)
+            w = Ws[k][:, c][:, None]
+            losses[:n_in] += 0.5 * net.alpha * ((w + alphas) ** 2 - w**2) / n  # biases carry no penalty
+            result[rows] = losses
+    return result[wanted]
 
 
 def plane(net, origin, d1, d2, xs, ys) -> np.ndarray:

@@ -188,21 +188,27 @@ class NetworkLoss:
 
     def loss_many(self, thetas, max_floats: int = 1_000_000) -> np.ndarray:
         """Loss at each row of ``thetas (k, n_params)``, in chunks of at most ``max_floats``
-        activations at a time; returns ``(k,)``."""
+        activations per layer at a time; returns ``(k,)``.
+
+        Each layer's activations live in one buffer reused by every chunk (fresh arrays of this
+        size would cost a page fault per 4 KB each time), and the hidden activation is applied
+        in place."""
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
-        widest = max(max(i, o) for i, o in self.shapes)
-        chunk = max(1, max_floats // (len(self.X) * widest))
+        n = len(self.X)
+        chunk = max(1, min(len(thetas), max_floats // (n * max(o for _, o in self.shapes))))
         hidden = _IN_PLACE[self.activation]
         last = len(self.shapes) - 1
+        buffers = [np.empty((chunk, n, o)) for _, o in self.shapes]
         out = np.empty(len(thetas))
         for start in range(0, len(thetas), chunk):
             Ws, bs = self.unpack(thetas[start : start + chunk])
+            m = len(Ws[0])
             a = self.X
             for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
-                z = np.matmul(a, W)  # (chunk, n, out): one matrix product per network
+                z = np.matmul(a, W, out=buffers[k][:m])  # (m, n, out): one matrix product per network
                 z += b[:, None, :]
                 a = OUTPUTS[self.output](z) if k == last else hidden(z)
-            out[start : start + chunk] = self._data_loss(a) + self._penalty(Ws)
+            out[start : start + m] = self._data_loss(a) + self._penalty(Ws)
         return out
 
     # ----- derivatives --------------------------------------------------------------------

@@ -35,6 +35,8 @@ N_AXIS_CUTS = 8
 CUT_POINTS = 25
 FAN_POINTS = 21
 PLANE_SIDE = 31
+#: How far the cuts along the Hessian's eigenvectors reach (unit vectors, weight units).
+EIGEN_SPAN = 2.0
 
 DATA = ui.Control(f"{SLUG}.data", "Data set", "select", "moons", options=tuple(DATA_NOISE), format=str.capitalize)
 ACTIVATION = ui.Control(
@@ -91,7 +93,7 @@ def overview(data: str, activation: str, optimizer: str, epochs: int, seed: int,
     X, Y = net.X, net.Y[:, 0]
     pad = 0.35
     (x0, y0), (x1, y1) = X.min(axis=0) - pad, X.max(axis=0) + pad
-    xs, ys = np.linspace(x0, x1, 61), np.linspace(y0, y1, 61)
+    xs, ys = np.linspace(x0, x1, 41), np.linspace(y0, y1, 41)
     gx, gy = np.meshgrid(xs, ys)
     prob = net.activations(run.thetas[-1], np.column_stack([gx.ravel(), gy.ravel()]))[-1][:, 0].reshape(gy.shape)
     cells = maps.heat_frame(xs, ys, prob).rename(columns={"loss": "p"})
@@ -165,12 +167,18 @@ def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int
     picks = _sample_weights(net, weight, N_AXIS_CUTS, seed)
     alphas = np.linspace(-span, span, CUT_POINTS)
     centre = CUT_POINTS // 2
-    dirs = landscape.axis_directions(net.n_params, picks)
-    frames, downhill = [], {}
+    coarse = np.array([-span, -span / 2, 0.0, span / 2, span])  # every weight's cut, at five points
+    frames, downhill, every = [], {}, {}
     moments = {"early": run.thetas[k], "end": run.thetas[-1]}
     for when, theta in moments.items():
-        c = landscape.cuts(net, theta, dirs, alphas)
+        c = landscape.axis_cuts(net, theta, alphas, picks)
         downhill[when] = int(landscape.goes_downhill(c, centre).sum())
+        whole = landscape.axis_cuts(net, theta, coarse[[0, 1, 3, 4]])
+        whole = np.insert(whole, 2, net.loss(theta), axis=1)
+        flat = np.ptp(whole, axis=1) <= 1e-12 * whole[:, 2]
+        down = landscape.goes_downhill(whole, 2)
+        every[when] = {"goes downhill": int(down.sum()), "no way down": int((~down & ~flat).sum()),
+                       "perfectly flat": int(flat.sum())}  # fmt: skip
         for j, i in enumerate(picks):
             label = f"#{i + 1}: {net.describe(i)}" + (" (yours)" if j == 0 else "")
             frames.append(pd.DataFrame({"panel": label, "order": j, "alpha": alphas, "change": c[j] - c[j, centre],
@@ -182,6 +190,11 @@ def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int
     dead = int((grads["end"] == 0).sum())
     spread = pd.concat([_spread(g, when) for when, g in grads.items()], ignore_index=True)
     epoch_early = int(run.epochs[k])
+    moment_names = {"early": f"epoch {epoch_early}", "end": f"end (epoch {int(run.epochs[-1])})"}
+    tally = pd.DataFrame(
+        [dict(moment=moment_names[when], order=i, course=course, cuts=n) for i, (when, counts) in
+         enumerate(every.items()) for course, n in counts.items()]
+    )  # fmt: skip
     chosen = frame[(frame["order"] == 0) & (frame["when"] == "end")]
     flat_chosen = float(chosen["change"].abs().max()) < 1e-12
     return dict(
@@ -190,6 +203,8 @@ def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int
         chosen_flat=flat_chosen,
         chosen_slope={when: float(g[weight]) for when, g in grads.items()},
         downhill=downhill,
+        every=every,
+        tally=tally,
         flat=flat,
         median=median,
         dead=dead,
@@ -204,6 +219,13 @@ def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int
                 "at the end",
                 subtitle="each panel moves one weight and keeps the others fixed; zero is where the network is",
                 x_title="change in this weight",
+            )
+        ),
+        tally_chart=spec(
+            charts.cut_tally(
+                tally,
+                chart_title=f"All {net.n_params:,} one-weight cuts, each moved by up to ±{span:g}",
+                subtitle="does the loss drop by more than 0.1% anywhere on the cut?",
             )
         ),
         spread_chart=spec(
@@ -328,44 +350,82 @@ def plane_view(data: str, activation: str, optimizer: str, epochs: int, seed: in
 def curvature_view(data: str, activation: str, optimizer: str, epochs: int, seed: int) -> dict:
     run = trained(data, activation, optimizer, epochs, seed)
     net, theta = run.net, run.thetas[-1]
-    low, high = extreme_eigenvalues(lambda v: net.hvp(theta, v), net.n_params, k=1, seed=seed, tol=1e-6)
+    low, high, v_low, v_high = extreme_eigenvalues(
+        lambda v: net.hvp(theta, v), net.n_params, k=1, seed=seed, tol=1e-6, vectors=True
+    )
+    alphas = np.linspace(-EIGEN_SPAN, EIGEN_SPAN, 41)
+    c = landscape.cuts(net, theta, np.vstack([v_high[:, 0], v_low[:, 0]]), alphas)
+    here = float(run.losses[-1])
+    names = [f"steepest direction (curvature {high[0]:.3g})", f"most negative direction (curvature {low[0]:.2g})"]
+    frame = pd.concat(
+        [pd.DataFrame({"panel": names[j], "order": j, "alpha": alphas, "change": c[j] - here, "when": "end",
+                       "loss": c[j]}) for j in range(2)],
+        ignore_index=True,
+    )  # fmt: skip
     return dict(
         low=low.tolist(),
         high=high.tolist(),
         grad_norm=float(np.linalg.norm(net.gradient(theta))),
-        loss=float(run.losses[-1]),
+        loss=here,
+        drop=float(here - c[1].min()),
+        drop_at=float(alphas[int(np.argmin(c[1]))]),
+        rise=float(c[0].max() - here),
+        frame=frame,
+        chart=spec(
+            charts.cut_panels(
+                frame,
+                chart_title="The loss along the Hessian's two extreme directions",
+                subtitle="eigenvectors of unit length in weight space; every weight moves at once",
+                x_title="step along the eigenvector",
+                columns=2,
+                panel=250,
+            )
+        ),
     )
 
 
 # ----- words -------------------------------------------------------------------------------------
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
 def _claim(axis: dict, fan: dict, curv: dict, n_params: int) -> tuple[str, str | None]:
-    """Finding and verdict for "training aims for the point where every weight's cut is flat"."""
+    """Finding and verdict for "training heads for the point where every weight's cut is flat"."""
     lo, hi = curv["low"][0], curv["high"][-1]
-    med, steep = axis["median"], axis["steepest"]
     down_end, count = fan["downhill"]["end"], fan["count"]
+    ends = axis["every"]["end"]["goes downhill"]
     finding = (
-        f"From epoch {axis['epoch_early']} to the end, the median slope of the {n_params:,} one-weight cuts fell "
-        f"from {med['early']:.1e} to {med['end']:.1e} and the steepest from {steep['early']:.2g} to "
-        f"{steep['end']:.2g}; {down_end} of {count} random directions still lead downhill (against "
-        f"{fan['downhill']['early']} early). "
+        f"At epoch {axis['epoch_early']}, {axis['every']['early']['goes downhill']:,} of the {n_params:,} one-weight "
+        f"cuts led downhill; at the end, {ends:,} {_plural(ends, 'does', 'do')}, and so do {down_end} of {count} "
+        f"random directions (against {fan['downhill']['early']} early). The median slope of a cut fell from "
+        f"{axis['median']['early']:.1e} to {axis['median']['end']:.1e}. "
     )
     if down_end > count / 2:
         return finding + "Training has not reached flat ground yet, so these weights cannot judge the claim.", None
-    if lo < -1e-3 * hi:
+    if lo >= -1e-3 * hi:
         return (
-            finding + f"Yet the end is not a minimum: the Hessian's smallest eigenvalue is {lo:.2g}, so one "
-            f"direction mixing many weights curves down, about {hi / -lo:,.0f} times more gently than the steepest "
-            f"curves up ({hi:.3g}). Flat cuts along every weight cannot tell a minimum from a flat saddle; only the "
-            "curvature across all weights can.",
-            "refined",
+            finding + f"Every direction curves up or is flat (smallest Hessian eigenvalue {lo:.2g}, largest "
+            f"{hi:.3g}): a minimum, though no cut can say whether it is the lowest one.",
+            "confirmed",
         )
-    return (
-        finding + f"Every direction curves up or is flat (smallest Hessian eigenvalue {lo:.2g}, largest {hi:.3g}): "
-        "a minimum, though no cut can say whether it is the lowest one.",
-        "confirmed",
+    finding += (
+        f"Yet strictly this is not a minimum: the Hessian's smallest eigenvalue is {lo:.2g}, so one direction that "
+        f"mixes many weights bends down, {hi / -lo:,.0f} times more gently than the steepest bends up ({hi:.3g}). "
     )
+    if curv["drop"] > 1e-3 * curv["loss"]:
+        finding += (
+            f"Along it the loss really falls, by {curv['drop'] / curv['loss']:.1%}: a saddle that no single-weight "
+            "cut reveals."
+        )
+    else:
+        finding += (
+            f"Along it the loss falls by only {max(curv['drop'], 0):.1g} within ±{EIGEN_SPAN:g}: the floor of a flat "
+            "valley rather than a saddle to slide off. Cuts along single weights cannot tell these apart; the "
+            "curvature across all weights can."
+        )
+    return finding, "refined"
 
 
 def _curvature_reading(curv: dict) -> str:
@@ -448,6 +508,10 @@ def render(ctx: Context) -> None:
         caption=_axis_caption(axis),
     )  # fmt: skip
     show_chart(
+        axis["tally_chart"], axis["tally"], name="landscape-all-weight-cuts", key=f"{SLUG}.export.tally",
+        caption=_tally_caption(axis, span, over["n_params"]),
+    )  # fmt: skip
+    show_chart(
         axis["spread_chart"], axis["spread"], name="landscape-slopes", key=f"{SLUG}.export.slopes",
         caption=f"The slope of a cut where it passes through the network is that weight's partial derivative, so "
         f"one backpropagation gives all {over['n_params']:,} at once. From epoch {axis['epoch_early']} to the end "
@@ -509,6 +573,10 @@ def render(ctx: Context) -> None:
     m2.metric("Smallest Hessian eigenvalue", f"{curv['low'][0]:.2g}")
     m3.metric("Gradient norm", f"{curv['grad_norm']:.2g}")
     st.markdown(_curvature_reading(curv))
+    show_chart(
+        curv["chart"], curv["frame"], name="landscape-eigen-cuts", key=f"{SLUG}.export.eigen",
+        caption=_eigen_caption(curv),
+    )  # fmt: skip
     st.caption(
         "Found by Lanczos iteration (SciPy's `eigsh`) on exact Hessian-vector products: the 4,417 × 4,417 "
         "Hessian is never written down."
@@ -535,6 +603,37 @@ def _axis_caption(axis: dict) -> str:
         text += (
             " At the end its cut is perfectly flat: the ReLU unit it feeds (or comes from) is off for every training "
             "point, so this weight no longer changes anything: a plateau in one dimension."
+        )
+    return text
+
+
+def _eigen_caption(curv: dict) -> str:
+    text = (
+        f"Within ±{EIGEN_SPAN:g} along the steepest direction the loss climbs by {curv['rise']:.3g}. Along the most "
+        "negative one "
+    )
+    if curv["drop"] > 1e-3 * curv["loss"]:
+        return text + (
+            f"it does go down: by {curv['drop']:.2g} ({curv['drop'] / curv['loss']:.1%} of the loss) at a step of "
+            f"{curv['drop_at']:+.2g}. A real way down, but a gentle one that a slow optimiser takes many steps to find."
+        )
+    return text + (
+        f"it falls by at most {max(curv['drop'], 0):.1g}: the downward bend is so slight that the higher-order shape "
+        "of the loss takes over within a small step. For practical purposes this is the bottom of a flat valley."
+    )
+
+
+def _tally_caption(axis: dict, span: float, n_params: int) -> str:
+    early, end = axis["every"]["early"], axis["every"]["end"]
+    text = (
+        f"Every weight moved on its own by ±{span / 2:g} and ±{span:g}, exactly: {n_params * 4:,} losses. At epoch "
+        f"{axis['epoch_early']}, {early['goes downhill']:,} of the {n_params:,} cuts lead downhill (the loss drops by "
+        f"more than 0.1%); at the end, {end['goes downhill']:,} {'does' if end['goes downhill'] == 1 else 'do'}."
+    )
+    if end["perfectly flat"]:
+        text += (
+            f" {end['perfectly flat']:,} cuts are perfectly flat at the end: their weights touch only ReLU units that "
+            "stay off for every training point, however far the weight moves."
         )
     return text
 
