@@ -93,8 +93,11 @@ def _sections(seed: int = 0) -> dict[str, float]:
         ),
         "landscape: training (snapshots)": lambda: landscape.trained.__wrapped__(*key),
         "landscape: data + loss curve": lambda: landscape.overview.__wrapped__(*key, early),
-        "landscape: one-weight cuts": lambda: landscape.axis_view.__wrapped__(
+        "landscape: 8 one-weight cuts": lambda: landscape.axis_view.__wrapped__(
             *key, early, landscape.WEIGHT.default - 1, landscape.SPAN.default
+        ),
+        "landscape: all 4,417 weight cuts": lambda: landscape.every_weight_view.__wrapped__(
+            *key, early, landscape.SPAN.default
         ),
         "landscape: random cuts": lambda: landscape.fan_view.__wrapped__(*key, early, landscape.DIRECTIONS.default),
         "landscape: path plane + line": lambda: landscape.plane_view.__wrapped__(*key),

@@ -280,13 +280,13 @@ def test_landscape_numbers_come_from_the_network(page):
     assert net.n_params == 4417
     text = texts(page)
     # The random cuts: the same directions, normalised at each snapshot, counted the same way.
-    raw = landscape.random_directions(net.n_params, 16, 202)
+    raw = landscape.random_directions(net.n_params, 12, 202)
     alphas = np.linspace(-1, 1, 21)
     counts = [
         int(landscape.goes_downhill(landscape.cuts(net, t, landscape.filter_normalise(net, raw, t), alphas), 10).sum())
         for t in (run_.thetas[1], run_.thetas[-1])
     ]
-    assert f"At epoch 1, {counts[0]} of 16 random cuts lead downhill on one side; at the end, {counts[1]} do" in text
+    assert f"At epoch 1, {counts[0]} of 12 random cuts lead downhill on one side; at the end, {counts[1]} do" in text
     assert counts[0] > counts[1]
     # Every one of the 4,417 one-weight cuts, moved by -2, -1, 1 and 2.
     down = []

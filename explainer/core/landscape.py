@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.core.network import _IN_PLACE, OUTPUTS
+from explainer.core.network import _IN_PLACE
 
 
 def axis_directions(n_params: int, indices) -> np.ndarray:
@@ -86,7 +86,6 @@ def axis_cuts(net, theta, alphas, indices=None) -> np.ndarray:
     layers = net.activations(theta)
     zs = [layers[k] @ W + b for k, (W, b) in enumerate(zip(Ws, bs, strict=True))]
     act = _IN_PLACE[net.activation]  # every array it meets below is a fresh temporary
-    out_fn = OUTPUTS[net.output]
     last = len(Ws) - 1
     n = len(net.X)
     base_penalty = float(net._penalty(Ws))
@@ -95,6 +94,9 @@ def axis_cuts(net, theta, alphas, indices=None) -> np.ndarray:
     wanted = np.arange(net.n_params) if indices is None else np.asarray(indices, dtype=int).ravel()
     if wanted.size and (wanted.min() < 0 or wanted.max() >= net.n_params):
         raise ValueError(f"weight indices must lie in [0, {net.n_params})")
+    # A binary classifier's loss needs only the samples that a move changes (see below).
+    sparse_output = net.loss_name == "binary_log_loss" and net.shapes[-1][1] == 1
+    base_samples = net._sample_losses(zs[last][:, 0], net.Y[:, 0]) if sparse_output else None
     result = np.full((net.n_params, alphas.size), np.nan)
     need = np.zeros(net.n_params, dtype=bool)
     need[wanted] = True
@@ -111,22 +113,45 @@ def axis_cuts(net, theta, alphas, indices=None) -> np.ndarray:
                 else:
                     z = np.broadcast_to(zs[k], (*zc.shape, n_out)).copy()
                     z[..., c] = zc
-                out = out_fn(z)
             else:
                 change = act(zc)
                 change -= layers[k + 1][:, c]
-                a = change[..., None] * Ws[k + 1][c]  # a rank-one update of the next layer
-                a += zs[k + 1]
-                a = out_fn(a) if k + 1 == last else act(a)
+                if k + 1 == last and sparse_output:
+                    losses = _sparse_output_losses(net, change, Ws[last][c, 0], zs[last][:, 0], base_samples)
+                    losses += base_penalty
+                    _add_weight_penalty(net, losses, Ws[k][:, c], alphas)
+                    result[rows] = losses
+                    continue
+                z = change[..., None] * Ws[k + 1][c]  # a rank-one update of the next layer
+                z += zs[k + 1]
                 for j in range(k + 2, last + 1):
-                    a = a @ Ws[j] + bs[j]
-                    a = out_fn(a) if j == last else act(a)
-                out = a
-            losses = net._data_loss(out) + base_penalty  # (n_in + 1, m)
-            w = Ws[k][:, c][:, None]
-            losses[:n_in] += 0.5 * net.alpha * ((w + alphas) ** 2 - w**2) / n  # biases carry no penalty
+                    z = act(z) @ Ws[j] + bs[j]
+            losses = net._loss_from_logits(z) + base_penalty  # (n_in + 1, m)
+            _add_weight_penalty(net, losses, Ws[k][:, c], alphas)
             result[rows] = losses
     return result[wanted]
+
+
+def _add_weight_penalty(net, losses, weights, alphas) -> None:
+    """Add the L2 penalty's change to the rows of ``losses`` that move a weight (the last row
+    moves the bias, which carries no penalty)."""
+    w = weights[:, None]
+    losses[: len(weights)] += 0.5 * net.alpha * ((w + alphas) ** 2 - w**2) / len(net.X)
+
+
+def _sparse_output_losses(net, change, w_out, z_out, base_samples) -> np.ndarray:
+    """Data loss of a binary classifier when the last hidden layer's unit changes by ``change
+    (rows, m, n)`` and feeds the single output logit ``z_out (n,)`` through ``w_out``.
+
+    Only samples whose unit value changed need the (costly) log-loss again: a ReLU unit that
+    stays off changes nothing, which is most of them. The rest keep ``base_samples``.
+    """
+    moved = change != 0
+    sample = np.broadcast_to(np.arange(change.shape[-1]), change.shape)[moved]
+    gain = np.zeros(change.shape)
+    y = net.Y[sample, 0]
+    gain[moved] = net._sample_losses(z_out[sample] + w_out * change[moved], y) - base_samples[sample]
+    return base_samples.mean() + gain.mean(axis=-1)
 
 
 def plane(net, origin, d1, d2, xs, ys) -> np.ndarray:

@@ -169,6 +169,20 @@ class NetworkLoss:
         Y = Y if Y.shape[-1] == p.shape[-1] else np.concatenate([1 - Y, Y], axis=-1)
         return -xlogy(Y, p).mean(axis=-2).sum(axis=-1)
 
+    def _loss_from_logits(self, z):
+        """:meth:`_data_loss` of the output layer's pre-activations ``z (..., n, outputs)``."""
+        if self.loss_name != "binary_log_loss" or z.shape[-1] != 1:
+            return self._data_loss(OUTPUTS[self.output](z))
+        return self._sample_losses(z[..., 0], np.broadcast_to(self.Y[:, 0], z.shape[:-1])).mean(axis=-1)
+
+    @staticmethod
+    def _sample_losses(z, y):
+        """Binary log-loss of each sample from its logit ``z`` and label ``y``, written with
+        softplus (``-log p = log(1 + exp(-z))``) and capped at ``-log(eps)`` as scikit-learn's
+        clipping of ``p`` caps it; equal to the clipped form within 1e-16 per sample."""
+        per_sample = np.logaddexp(0.0, np.where(y > 0.5, -z, z))
+        return np.minimum(per_sample, -np.log(np.finfo(float).eps), out=per_sample)
+
     def _penalty(self, Ws):
         return 0.5 * self.alpha * sum((W * W).sum(axis=(-2, -1)) for W in Ws) / len(self.X)
 

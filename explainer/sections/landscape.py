@@ -34,7 +34,7 @@ OPTIMIZERS = {"adam": "Adam (step 0.01)", "sgd": "SGD + momentum 0.9 (step 0.05)
 N_AXIS_CUTS = 8
 CUT_POINTS = 25
 FAN_POINTS = 21
-PLANE_SIDE = 31
+PLANE_SIDE = 25
 #: How far the cuts along the Hessian's eigenvectors reach (unit vectors, weight units).
 EIGEN_SPAN = 2.0
 
@@ -63,7 +63,7 @@ SPAN = ui.Control(
     format=ui.number,
 )  # fmt: skip
 DIRECTIONS = ui.Control(
-    f"{SLUG}.directions", "Random directions", "select_slider", 16, options=(8, 16, 32),
+    f"{SLUG}.directions", "Random directions", "select_slider", 12, options=(8, 12, 24),
 )  # fmt: skip
 CONTROLS = (DATA, ACTIVATION, OPTIMIZER, EPOCHS, EARLY, WEIGHT, SPAN, DIRECTIONS)
 
@@ -161,58 +161,34 @@ def _spread(slopes: np.ndarray, when: str, points: int = 160) -> pd.DataFrame:
 @cached(show_spinner="Cutting the loss along single weights…")
 def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int, early: int, weight: int,
               span: float) -> dict:  # fmt: skip
+    """The reader's weight and seven others, each cut finely at an early snapshot and at the end."""
     run = trained(data, activation, optimizer, epochs, seed)
     net = run.net
     k = _snapshot(run, early)
     picks = _sample_weights(net, weight, N_AXIS_CUTS, seed)
     alphas = np.linspace(-span, span, CUT_POINTS)
     centre = CUT_POINTS // 2
-    coarse = np.array([-span, -span / 2, 0.0, span / 2, span])  # every weight's cut, at five points
-    frames, downhill, every = [], {}, {}
-    moments = {"early": run.thetas[k], "end": run.thetas[-1]}
-    for when, theta in moments.items():
+    frames, downhill, slope = [], {}, {}
+    for when, theta in (("early", run.thetas[k]), ("end", run.thetas[-1])):
         c = landscape.axis_cuts(net, theta, alphas, picks)
         downhill[when] = int(landscape.goes_downhill(c, centre).sum())
-        whole = landscape.axis_cuts(net, theta, coarse[[0, 1, 3, 4]])
-        whole = np.insert(whole, 2, net.loss(theta), axis=1)
-        flat = np.ptp(whole, axis=1) <= 1e-12 * whole[:, 2]
-        down = landscape.goes_downhill(whole, 2)
-        every[when] = {"goes downhill": int(down.sum()), "no way down": int((~down & ~flat).sum()),
-                       "perfectly flat": int(flat.sum())}  # fmt: skip
+        slope[when] = float(net.gradient(theta)[weight])
         for j, i in enumerate(picks):
             label = f"#{i + 1}: {net.describe(i)}" + (" (yours)" if j == 0 else "")
             frames.append(pd.DataFrame({"panel": label, "order": j, "alpha": alphas, "change": c[j] - c[j, centre],
                                         "when": when, "loss": c[j]}))  # fmt: skip
     frame = pd.concat(frames, ignore_index=True)
-    grads = {when: net.gradient(theta) for when, theta in moments.items()}
-    flat = {when: float((np.abs(g) < FLAT_SLOPE).mean()) for when, g in grads.items()}
-    median = {when: float(np.median(np.abs(g))) for when, g in grads.items()}
-    dead = int((grads["end"] == 0).sum())
-    spread = pd.concat([_spread(g, when) for when, g in grads.items()], ignore_index=True)
     epoch_early = int(run.epochs[k])
-    moment_names = {"early": f"epoch {epoch_early}", "end": f"end (epoch {int(run.epochs[-1])})"}
-    tally = pd.DataFrame(
-        [dict(moment=moment_names[when], order=i, course=course, cuts=n) for i, (when, counts) in
-         enumerate(every.items()) for course, n in counts.items()]
-    )  # fmt: skip
     chosen = frame[(frame["order"] == 0) & (frame["when"] == "end")]
-    flat_chosen = float(chosen["change"].abs().max()) < 1e-12
     return dict(
         picks=picks,
         chosen=net.describe(weight),
-        chosen_flat=flat_chosen,
-        chosen_slope={when: float(g[weight]) for when, g in grads.items()},
+        chosen_flat=float(chosen["change"].abs().max()) < 1e-12,
+        chosen_slope=slope,
         downhill=downhill,
-        every=every,
-        tally=tally,
-        flat=flat,
-        median=median,
-        dead=dead,
-        steepest={when: float(np.abs(g).max()) for when, g in grads.items()},
         epoch_early=epoch_early,
         frame=frame,
-        spread=spread,
-        cut_chart=spec(
+        chart=spec(
             charts.cut_panels(
                 frame,
                 chart_title=f"{N_AXIS_CUTS} of the {net.n_params:,} one-weight cuts, at epoch {epoch_early} and "
@@ -221,6 +197,41 @@ def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int
                 x_title="change in this weight",
             )
         ),
+    )
+
+
+@cached(show_spinner="Cutting the loss along every one of the 4,417 weights…")
+def every_weight_view(data: str, activation: str, optimizer: str, epochs: int, seed: int, early: int,
+                      span: float) -> dict:  # fmt: skip
+    """Every weight's cut (at ±span/2 and ±span) and slope, at an early snapshot and at the end."""
+    run = trained(data, activation, optimizer, epochs, seed)
+    net = run.net
+    k = _snapshot(run, early)
+    offsets = np.array([-span, -span / 2, span / 2, span])
+    every, grads = {}, {}
+    for when, theta in (("early", run.thetas[k]), ("end", run.thetas[-1])):
+        whole = np.insert(landscape.axis_cuts(net, theta, offsets), 2, net.loss(theta), axis=1)
+        flat = np.ptp(whole, axis=1) <= 1e-12 * whole[:, 2]
+        down = landscape.goes_downhill(whole, 2)
+        every[when] = {"goes downhill": int(down.sum()), "no way down": int((~down & ~flat).sum()),
+                       "perfectly flat": int(flat.sum())}  # fmt: skip
+        grads[when] = net.gradient(theta)
+    epoch_early = int(run.epochs[k])
+    moment_names = {"early": f"epoch {epoch_early}", "end": f"end (epoch {int(run.epochs[-1])})"}
+    tally = pd.DataFrame(
+        [dict(moment=moment_names[when], order=i, course=course, cuts=n) for i, (when, counts) in
+         enumerate(every.items()) for course, n in counts.items()]
+    )  # fmt: skip
+    spread = pd.concat([_spread(g, when) for when, g in grads.items()], ignore_index=True)
+    return dict(
+        every=every,
+        tally=tally,
+        flat={when: float((np.abs(g) < FLAT_SLOPE).mean()) for when, g in grads.items()},
+        median={when: float(np.median(np.abs(g))) for when, g in grads.items()},
+        steepest={when: float(np.abs(g).max()) for when, g in grads.items()},
+        dead=int((grads["end"] == 0).sum()),
+        epoch_early=epoch_early,
+        spread=spread,
         tally_chart=spec(
             charts.cut_tally(
                 tally,
@@ -391,16 +402,16 @@ def _plural(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
 
-def _claim(axis: dict, fan: dict, curv: dict, n_params: int) -> tuple[str, str | None]:
+def _claim(every: dict, fan: dict, curv: dict, n_params: int) -> tuple[str, str | None]:
     """Finding and verdict for "training heads for the point where every weight's cut is flat"."""
     lo, hi = curv["low"][0], curv["high"][-1]
     down_end, count = fan["downhill"]["end"], fan["count"]
-    ends = axis["every"]["end"]["goes downhill"]
+    ends = every["every"]["end"]["goes downhill"]
     finding = (
-        f"At epoch {axis['epoch_early']}, {axis['every']['early']['goes downhill']:,} of the {n_params:,} one-weight "
+        f"At epoch {every['epoch_early']}, {every['every']['early']['goes downhill']:,} of the {n_params:,} one-weight "
         f"cuts led downhill; at the end, {ends:,} {_plural(ends, 'does', 'do')}, and so do {down_end} of {count} "
         f"random directions (against {fan['downhill']['early']} early). The median slope of a cut fell from "
-        f"{axis['median']['early']:.1e} to {axis['median']['end']:.1e}. "
+        f"{every['median']['early']:.1e} to {every['median']['end']:.1e}. "
     )
     if down_end > count / 2:
         return finding + "Training has not reached flat ground yet, so these weights cannot judge the claim.", None
@@ -503,26 +514,27 @@ def render(ctx: Context) -> None:
     weight = int(ui.render(WEIGHT, c1)) - 1
     span = float(ui.render(SPAN, c2))
     axis = axis_view(*key, early, weight, span)
+    every = every_weight_view(*key, early, span)
     show_chart(
-        axis["cut_chart"], axis["frame"], name="landscape-weight-cuts", key=f"{SLUG}.export.cuts",
+        axis["chart"], axis["frame"], name="landscape-weight-cuts", key=f"{SLUG}.export.cuts",
         caption=_axis_caption(axis),
     )  # fmt: skip
     show_chart(
-        axis["tally_chart"], axis["tally"], name="landscape-all-weight-cuts", key=f"{SLUG}.export.tally",
-        caption=_tally_caption(axis, span, over["n_params"]),
+        every["tally_chart"], every["tally"], name="landscape-all-weight-cuts", key=f"{SLUG}.export.tally",
+        caption=_tally_caption(every, span, over["n_params"]),
     )  # fmt: skip
     show_chart(
-        axis["spread_chart"], axis["spread"], name="landscape-slopes", key=f"{SLUG}.export.slopes",
+        every["spread_chart"], every["spread"], name="landscape-slopes", key=f"{SLUG}.export.slopes",
         caption=f"The slope of a cut where it passes through the network is that weight's partial derivative, so "
-        f"one backpropagation gives all {over['n_params']:,} at once. From epoch {axis['epoch_early']} to the end "
-        f"the median slope fell {axis['median']['early'] / max(axis['median']['end'], 1e-300):,.0f}-fold, from "
-        f"{axis['median']['early']:.1e} to {axis['median']['end']:.1e}, and the steepest from "
-        f"{axis['steepest']['early']:.2g} to {axis['steepest']['end']:.2g}; {axis['flat']['early']:.0%} of the cuts "
-        f"were flatter than {FLAT_SLOPE:g} early, {axis['flat']['end']:.0%} at the end."
+        f"one backpropagation gives all {over['n_params']:,} at once. From epoch {every['epoch_early']} to the end "
+        f"the median slope fell {every['median']['early'] / max(every['median']['end'], 1e-300):,.0f}-fold, from "
+        f"{every['median']['early']:.1e} to {every['median']['end']:.1e}, and the steepest from "
+        f"{every['steepest']['early']:.2g} to {every['steepest']['end']:.2g}; {every['flat']['early']:.0%} of the cuts "
+        f"were flatter than {FLAT_SLOPE:g} early, {every['flat']['end']:.0%} at the end."
         + (
-            f" {axis['dead']:,} weights have a slope of exactly zero: they feed or leave ReLU units that are off "
+            f" {every['dead']:,} weights have a slope of exactly zero: they feed or leave ReLU units that are off "
             "for every training point."
-            if axis["dead"]
+            if every["dead"]
             else ""
         ),
     )  # fmt: skip
@@ -582,7 +594,7 @@ def render(ctx: Context) -> None:
         "Hessian is never written down."
     )
     with claim_slot:
-        finding, verdict = _claim(axis, fan, curv, over["n_params"])
+        finding, verdict = _claim(every, fan, curv, over["n_params"])
         claim_box(
             "picture a network's loss as a landscape over all its weights, cut once along each weight; training "
             "heads for the point where every one of those cuts is flat, the global minimum.",
@@ -623,11 +635,11 @@ def _eigen_caption(curv: dict) -> str:
     )
 
 
-def _tally_caption(axis: dict, span: float, n_params: int) -> str:
-    early, end = axis["every"]["early"], axis["every"]["end"]
+def _tally_caption(every: dict, span: float, n_params: int) -> str:
+    early, end = every["every"]["early"], every["every"]["end"]
     text = (
         f"Every weight moved on its own by ±{span / 2:g} and ±{span:g}, exactly: {n_params * 4:,} losses. At epoch "
-        f"{axis['epoch_early']}, {early['goes downhill']:,} of the {n_params:,} cuts lead downhill (the loss drops by "
+        f"{every['epoch_early']}, {early['goes downhill']:,} of the {n_params:,} cuts lead downhill (the loss drops by "
         f"more than 0.1%); at the end, {end['goes downhill']:,} {'does' if end['goes downhill'] == 1 else 'do'}."
     )
     if end["perfectly flat"]:
