@@ -33,4 +33,6 @@ seed = page.footer(st.container()) if single else page.sidebar(SECTIONS)
 context = Context(seed=seed)
 with body:
     for section in shown:
-        st.fragment(section.render)(context)
+        # On a full run the sections compute side by side in Streamlit's worker threads (their
+        # numpy and BLAS work releases the GIL); a control reruns its own section only.
+        st.fragment(section.render, parallel=not single)(context)

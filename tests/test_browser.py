@@ -41,15 +41,34 @@ def _settle(page, charts: int, timeout_ms: int = 120_000) -> None:
 def test_full_page_draws_every_chart_without_errors(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server)
-    _settle(page, charts=9)
+    _settle(page, charts=17)
     assert page.locator('[data-testid="stException"]').count() == 0
     charts = page.locator('[data-testid="stVegaLiteChart"]')
-    assert charts.count() >= 9
+    assert charts.count() >= 17
     drawn = page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
     assert drawn.count() >= charts.count()
     headings = page.locator("h2").all_inner_texts()
     assert any("How a network learns" in h for h in headings)
     assert any("Where the gradient vanishes" in h for h in headings)
+    assert any("The landscape" in h for h in headings)
+    page.close()
+
+
+def test_landscape_section_draws_and_follows_the_weight_control(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/?section=landscape")
+    _settle(page, charts=9)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "4,417 weights in all" in page.locator("body").inner_text()
+    box = page.get_by_role("spinbutton", name="Weight to cut along")
+    box.fill("5")
+    box.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('landscape.weight=5')", timeout=30_000)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Your weight (input 1 → hidden 1 unit 5)')", timeout=60_000
+    )
+    _settle(page, charts=9)
+    assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
 
 
