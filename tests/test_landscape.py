@@ -249,3 +249,14 @@ def test_eigenvectors_of_the_extreme_eigenvalues(run):
     for values, vectors in ((low, v_low), (high, v_high)):
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=0), 1.0, rtol=1e-10)
         np.testing.assert_allclose(H @ vectors, vectors * values, atol=1e-6 * abs(dense).max())
+
+
+def test_one_weight_cuts_match_the_loss_where_the_output_saturates():
+    X, y = make_dataset("moons", n=60, seed=2)
+    path = train_path(X, y, hidden=(6, 5), activation="relu", epochs=3, batch_size=30, seed=2)
+    net = path.net
+    theta = 8.0 * path.thetas[-1]  # logits far beyond +-30, where 1 - p loses its digits
+    alphas = np.array([-20.0, -3.0, 3.0, 20.0])
+    fast = landscape.axis_cuts(net, theta, alphas)
+    slow = landscape.cuts(net, theta, landscape.axis_directions(net.n_params, np.arange(net.n_params)), alphas)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12)

@@ -140,3 +140,26 @@ def test_lanczos_extremes_equal_the_dense_spectrum():
     low, high = extreme_eigenvalues(lambda v: net.hvp(theta, v), net.n_params, k=2)
     np.testing.assert_allclose(low, dense[:2], rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(high, dense[-2:], rtol=1e-7, atol=1e-9)
+
+
+def test_per_sample_log_loss_is_scikit_learns_even_for_extreme_logits():
+    from scipy.special import expit
+    from sklearn.neural_network._base import binary_log_loss
+
+    for z in (-800.0, -40.0, -36.0, -30.0, -20.0, 0.0, 20.0, 30.0, 35.0, 36.0, 40.0, 800.0):
+        for y in (0.0, 1.0):
+            ours = NetworkLoss._sample_losses(np.array([z]), np.array([y]))[0]
+            assert ours == binary_log_loss(np.array([[y]]), expit(np.array([[z]]))), (z, y)
+
+
+def test_hessian_vector_products_survive_saturated_outputs():
+    model, X, y = fitted("binary", "relu")
+    net = NetworkLoss.from_model(model, X, y)
+    theta = net.theta0.copy()
+    theta[-1] = -800.0  # the output bias: every logit below -709, where exp(-z) overflows
+    v = np.random.default_rng(0).standard_normal(net.n_params)
+    hv = net.hvp(theta, v)
+    assert np.isfinite(hv).all()
+    h = 1e-4  # central difference of exact gradients
+    fd = (net.gradient(theta + h * v) - net.gradient(theta - h * v)) / (2 * h)
+    np.testing.assert_allclose(hv, fd, atol=1e-8)

@@ -41,8 +41,8 @@ EIGEN_SPAN = 2.0
 DATA = ui.Control(f"{SLUG}.data", "Data set", "select", "moons", options=tuple(DATA_NOISE), format=str.capitalize)
 ACTIVATION = ui.Control(
     f"{SLUG}.activation", "Hidden units", "segmented", "relu", options=("relu", "tanh"), format=lambda a: a,
-    help="ReLU units switch off below zero (a weight into a switched-off unit has a flat cut); tanh units "
-    "saturate smoothly.",
+    help="ReLU units switch off below zero; one that is off for every training point no longer changes the loss "
+    "(only the weight penalty still pulls at its weights). Tanh units saturate smoothly and never switch off.",
 )  # fmt: skip
 OPTIMIZER = ui.Control(
     f"{SLUG}.optimizer", "Optimiser", "select", "adam", options=tuple(OPTIMIZERS), format=OPTIMIZERS.get,
@@ -111,6 +111,8 @@ def overview(data: str, activation: str, optimizer: str, epochs: int, seed: int,
         loss_early=float(run.losses[k]),
         loss_end=float(run.losses[-1]),
         epochs_run=int(run.epochs[-1]),
+        epoch_early=int(run.epochs[k]),
+        snapshots=len(run.epochs),
         diverged_at=run.diverged_at,
         curve=curve,
         points=points,
@@ -180,10 +182,14 @@ def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int
     frame = pd.concat(frames, ignore_index=True)
     epoch_early = int(run.epochs[k])
     chosen = frame[(frame["order"] == 0) & (frame["when"] == "end")]
+    kind = net.layer_of(weight)[0]
+    w = float(run.thetas[-1][weight])
+    penalty = 0.5 * net.alpha * ((w + alphas) ** 2 - w**2) / len(net.X) if kind == "weight" else 0.0 * alphas
     return dict(
         picks=picks,
         chosen=net.describe(weight),
         chosen_flat=float(chosen["change"].abs().max()) < 1e-12,
+        chosen_dead=float(np.abs(chosen["change"].to_numpy() - penalty).max()) < 1e-12,
         chosen_slope=slope,
         downhill=downhill,
         epoch_early=epoch_early,
@@ -274,6 +280,7 @@ def fan_view(data: str, activation: str, optimizer: str, epochs: int, seed: int,
             }))  # fmt: skip
     frame = pd.concat(frames, ignore_index=True)
     return dict(
+        same=k == len(run.thetas) - 1,
         downhill=downhill,
         rise=rise,
         count=count,
@@ -361,9 +368,22 @@ def plane_view(data: str, activation: str, optimizer: str, epochs: int, seed: in
 def curvature_view(data: str, activation: str, optimizer: str, epochs: int, seed: int) -> dict:
     run = trained(data, activation, optimizer, epochs, seed)
     net, theta = run.net, run.thetas[-1]
-    low, high, v_low, v_high = extreme_eigenvalues(
-        lambda v: net.hvp(theta, v), net.n_params, k=1, seed=seed, tol=1e-6, vectors=True
+    losses = run.losses
+    trend = dict(
+        still_falling=bool(len(losses) > 1 and losses[-1] < losses[-2]),
+        best_epoch=int(run.epochs[int(np.argmin(losses))]),
+        last_epoch=int(run.epochs[-1]),
     )
+    try:
+        with np.errstate(all="ignore"):
+            low, high, v_low, v_high = extreme_eigenvalues(
+                lambda v: net.hvp(theta, v), net.n_params, k=1, seed=seed, tol=1e-6, vectors=True
+            )
+        if not (np.isfinite(low).all() and np.isfinite(high).all()):
+            raise ArithmeticError("non-finite eigenvalues")
+    except (ArithmeticError, RuntimeError, ValueError) as error:  # ARPACK's errors are RuntimeErrors
+        return dict(failed=f"{type(error).__name__}: {error}", grad_norm=float(np.linalg.norm(net.gradient(theta))),
+                    loss=float(losses[-1]), **trend)  # fmt: skip
     alphas = np.linspace(-EIGEN_SPAN, EIGEN_SPAN, 41)
     c = landscape.cuts(net, theta, np.vstack([v_high[:, 0], v_low[:, 0]]), alphas)
     here = float(run.losses[-1])
@@ -374,13 +394,15 @@ def curvature_view(data: str, activation: str, optimizer: str, epochs: int, seed
         ignore_index=True,
     )  # fmt: skip
     return dict(
+        failed=None,
         low=low.tolist(),
         high=high.tolist(),
         grad_norm=float(np.linalg.norm(net.gradient(theta))),
         loss=here,
         drop=float(here - c[1].min()),
-        drop_at=float(alphas[int(np.argmin(c[1]))]),
+        drop_at=float(abs(alphas[int(np.argmin(c[1]))])),
         rise=float(c[0].max() - here),
+        **trend,
         frame=frame,
         chart=spec(
             charts.cut_panels(
@@ -402,19 +424,44 @@ def _plural(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
 
+def _change(before: float, after: float, fmt: str = ".1e") -> str:
+    """ "fell 8-fold, from 7.8e-05 to 9.5e-06", or "rose", or "hardly changed"."""
+    numbers = f"from {before:{fmt}} to {after:{fmt}}"
+    if before <= 0 or after <= 0:
+        return f"went {numbers}"
+    ratio = before / after
+    if ratio >= 1.5:
+        return f"fell {ratio:,.0f}-fold, {numbers}"
+    if ratio <= 1 / 1.5:
+        return f"rose {1 / ratio:,.0f}-fold, {numbers}"
+    return f"hardly changed, {numbers}"
+
+
+#: A run has reached flat ground when at most this share of its one-weight cuts still lead
+#: downhill at the end, and at most a quarter of the random directions do.
+FLAT_GROUND_SHARE = 0.05
+
+
 def _claim(every: dict, fan: dict, curv: dict, n_params: int) -> tuple[str, str | None]:
     """Finding and verdict for "training heads for the point where every weight's cut is flat"."""
-    lo, hi = curv["low"][0], curv["high"][-1]
     down_end, count = fan["downhill"]["end"], fan["count"]
     ends = every["every"]["end"]["goes downhill"]
+    early = every["every"]["early"]["goes downhill"]
     finding = (
-        f"At epoch {every['epoch_early']}, {every['every']['early']['goes downhill']:,} of the {n_params:,} one-weight "
-        f"cuts led downhill; at the end, {ends:,} {_plural(ends, 'does', 'do')}, and so do {down_end} of {count} "
-        f"random directions (against {fan['downhill']['early']} early). The median slope of a cut fell from "
-        f"{every['median']['early']:.1e} to {every['median']['end']:.1e}. "
+        f"At epoch {every['epoch_early']}, {early:,} of the {n_params:,} one-weight cuts led downhill; at the end, "
+        f"{ends:,} {_plural(ends, 'does', 'do')}, and so {_plural(down_end, 'does', 'do')} {down_end} of {count} "
+        f"random directions (against {fan['downhill']['early']} early). The median slope of a cut "
+        f"{_change(every['median']['early'], every['median']['end'])}. "
     )
-    if down_end > count / 2:
-        return finding + "Training has not reached flat ground yet, so these weights cannot judge the claim.", None
+    if ends > FLAT_GROUND_SHARE * n_params or down_end > count / 4:
+        return (
+            finding + "This run has not reached flat ground: many cuts still lead down from where it stopped, so it "
+            "cannot judge the claim. More epochs, or a smaller step, would let it settle.",
+            None,
+        )
+    if curv["failed"]:
+        return finding + "The curvature could not be computed for these weights, so the claim is not judged.", None
+    lo, hi = curv["low"][0], curv["high"][-1]
     if lo >= -1e-3 * hi:
         return (
             finding + f"Every direction curves up or is flat (smallest Hessian eigenvalue {lo:.2g}, largest "
@@ -427,16 +474,28 @@ def _claim(every: dict, fan: dict, curv: dict, n_params: int) -> tuple[str, str 
     )
     if curv["drop"] > 1e-3 * curv["loss"]:
         finding += (
-            f"Along it the loss really falls, by {curv['drop'] / curv['loss']:.1%}: a saddle that no single-weight "
-            "cut reveals."
+            f"Along it the loss really falls, by {curv['drop'] / curv['loss']:.1%}: a saddle, and one that "
+            f"{_plural(ends, 'only one', 'hardly any') if ends else 'no'} single-weight cut reveals."
         )
     else:
         finding += (
-            f"Along it the loss falls by only {max(curv['drop'], 0):.1g} within ±{EIGEN_SPAN:g}: the floor of a flat "
-            "valley rather than a saddle to slide off. Cuts along single weights cannot tell these apart; the "
-            "curvature across all weights can."
+            f"Along it the loss {_falls(curv['drop'])} within ±{EIGEN_SPAN:g}: the floor of a flat valley rather than "
+            "a saddle to slide off. Cuts along single weights cannot tell these apart; the curvature across all "
+            "weights can."
         )
     return finding, "refined"
+
+
+def _falls(drop: float) -> str:
+    return f"falls by only {drop:.1g}" if drop > 1e-12 else "does not fall at all"
+
+
+def _gently(curv: dict) -> str:
+    """How much the most negative direction matters, from the cut along it."""
+    share = curv["drop"] / curv["loss"]
+    if share <= 1e-3:
+        return "The cut along it below shows the loss barely dips: for practical purposes the ground is flat."
+    return f"The cut along it below shows a real dip, {share:.1%} of the loss: a way down that training had not found."
 
 
 def _curvature_reading(curv: dict) -> str:
@@ -450,18 +509,30 @@ def _curvature_reading(curv: dict) -> str:
         parts.append(
             f"**Smallest curvature {lo[0]:.2g}.** Negative: at least one direction bends down, so strictly this "
             f"point is a saddle, not a minimum. It bends about {hi[-1] / -lo[0]:,.0f} times more gently than the "
-            "steepest direction bends up: for steps of the size training takes, practically flat."
+            f"steepest direction bends up. {_gently(curv)}"
         )
     else:
         parts.append(
             f"**Smallest curvature {lo[0]:.2g}.** Not clearly negative: no direction bends down, so this point is a "
             "minimum or flat ground, as far as curvature can tell."
         )
-    parts.append(
-        f"**Slope {curv['grad_norm']:.2g}.** The gradient is not exactly zero: training stopped because the epochs "
-        "ran out, and the loss was still creeping down."
-    )
+    parts.append(f"**Slope {curv['grad_norm']:.2g}.** {_trend(curv)}")
     return "\n\n".join(parts)
+
+
+def _trend(curv: dict) -> str:
+    """Why training stopped here, and whether the loss was still falling."""
+    if curv["still_falling"]:
+        return (
+            "The gradient is not exactly zero: training stopped because its epochs ran out, with the loss still "
+            "creeping down."
+        )
+    if curv["best_epoch"] < curv["last_epoch"]:
+        return (
+            f"The gradient is not zero, and the loss was no longer falling: its lowest value came at epoch "
+            f"{curv['best_epoch']}, and the mini-batch steps since have jostled it back up a little."
+        )
+    return "The gradient is not zero, and the loss rose over the last epoch: mini-batch steps jostle it."
 
 
 # ----- page --------------------------------------------------------------------------------------
@@ -484,9 +555,14 @@ def render(ctx: Context) -> None:
     key = (data, activation, optimizer, epochs, ctx.seed)
     over = overview(*key, early)
     if over["diverged_at"] is not None:
+        kept = over["epochs_run"]
         st.warning(
-            f"The weights stopped being finite in epoch {over['diverged_at']}; everything below uses the "
-            f"{over['epochs_run']} epochs before that.",
+            f"This run blew up in epoch {over['diverged_at']}: its loss or weights left any sensible range. "
+            + (
+                f"Everything below uses the {kept} {_plural(kept, 'epoch', 'epochs')} before that."
+                if kept
+                else "Only the starting weights are left."
+            ),
             icon=":material/warning:",
         )
     claim_slot = st.container()
@@ -495,14 +571,21 @@ def render(ctx: Context) -> None:
         show_chart(
             over["map_chart"], over["points"], name=f"landscape-data-{data}", key=f"{SLUG}.export.data",
             caption=f"The network gets {over['accuracy']:.0%} of its {N_SAMPLES} training points right. Its "
-            f"loss fell from {over['loss_start']:.3f} to {over['loss_end']:.3f}.",
+            f"loss went from {over['loss_start']:.3f} to {over['loss_end']:.3f} in {over['epochs_run']} "
+            f"{_plural(over['epochs_run'], 'epoch', 'epochs')}.",
         )  # fmt: skip
     with right:
         show_chart(
             over["curve_chart"], over["curve"], name=f"landscape-loss-{data}", key=f"{SLUG}.export.loss",
-            caption=f"Most of the fall happens early: {over['loss_start']:.3f} at the start, "
-            f"{over['loss_early']:.3f} at the early snapshot (dashed), {over['loss_end']:.3f} at the end.",
+            caption=_loss_caption(over),
         )  # fmt: skip
+
+    if over["snapshots"] < 3:
+        st.info(
+            "A run this short has too few snapshots for a path to cut along. Choose a smaller step or more epochs.",
+            icon=":material/info:",
+        )
+        return
 
     st.markdown("#### One cut per weight")
     st.markdown(
@@ -525,18 +608,7 @@ def render(ctx: Context) -> None:
     )  # fmt: skip
     show_chart(
         every["spread_chart"], every["spread"], name="landscape-slopes", key=f"{SLUG}.export.slopes",
-        caption=f"The slope of a cut where it passes through the network is that weight's partial derivative, so "
-        f"one backpropagation gives all {over['n_params']:,} at once. From epoch {every['epoch_early']} to the end "
-        f"the median slope fell {every['median']['early'] / max(every['median']['end'], 1e-300):,.0f}-fold, from "
-        f"{every['median']['early']:.1e} to {every['median']['end']:.1e}, and the steepest from "
-        f"{every['steepest']['early']:.2g} to {every['steepest']['end']:.2g}; {every['flat']['early']:.0%} of the cuts "
-        f"were flatter than {FLAT_SLOPE:g} early, {every['flat']['end']:.0%} at the end."
-        + (
-            f" {every['dead']:,} weights have a slope of exactly zero: they feed or leave ReLU units that are off "
-            "for every training point."
-            if every["dead"]
-            else ""
-        ),
+        caption=_slopes_caption(every, over["n_params"]),
     )  # fmt: skip
 
     st.markdown("#### Cuts that move every weight at once")
@@ -550,10 +622,7 @@ def render(ctx: Context) -> None:
     fan = fan_view(*key, early, count)
     show_chart(
         fan["chart"], fan["frame"], name="landscape-random-cuts", key=f"{SLUG}.export.fan",
-        caption=f"At epoch {fan['epoch_early']}, {fan['downhill']['early']} of {count} random cuts lead "
-        f"downhill on one side; at the end, {fan['downhill']['end']} do. Early on the point sits on a slope "
-        "that almost every direction feels; at the end it sits at the bottom of a bowl as far as these "
-        f"directions can see (the median cut rises by {fan['rise']['end']:.3g} within one step).",
+        caption=_fan_caption(fan),
     )  # fmt: skip
 
     st.markdown("#### The plane the training path lives in")
@@ -580,19 +649,26 @@ def render(ctx: Context) -> None:
 
     st.markdown("#### Curvature at the end")
     curv = curvature_view(*key)
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Largest Hessian eigenvalue", f"{curv['high'][-1]:.3g}")
-    m2.metric("Smallest Hessian eigenvalue", f"{curv['low'][0]:.2g}")
-    m3.metric("Gradient norm", f"{curv['grad_norm']:.2g}")
-    st.markdown(_curvature_reading(curv))
-    show_chart(
-        curv["chart"], curv["frame"], name="landscape-eigen-cuts", key=f"{SLUG}.export.eigen",
-        caption=_eigen_caption(curv),
-    )  # fmt: skip
-    st.caption(
-        "Found by Lanczos iteration (SciPy's `eigsh`) on exact Hessian-vector products: the 4,417 × 4,417 "
-        "Hessian is never written down."
-    )
+    if curv["failed"]:
+        st.warning(
+            f"The Hessian's extreme eigenvalues could not be found for these weights ({curv['failed']}). "
+            f"The slope there is {curv['grad_norm']:.2g}.",
+            icon=":material/warning:",
+        )
+    else:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Largest Hessian eigenvalue", f"{curv['high'][-1]:.3g}")
+        m2.metric("Smallest Hessian eigenvalue", f"{curv['low'][0]:.2g}")
+        m3.metric("Gradient norm", f"{curv['grad_norm']:.2g}")
+        st.markdown(_curvature_reading(curv))
+        show_chart(
+            curv["chart"], curv["frame"], name="landscape-eigen-cuts", key=f"{SLUG}.export.eigen",
+            caption=_eigen_caption(curv),
+        )  # fmt: skip
+        st.caption(
+            "Found by Lanczos iteration (SciPy's `eigsh`) on exact Hessian-vector products: the 4,417 × 4,417 "
+            "Hessian is never written down."
+        )
     with claim_slot:
         finding, verdict = _claim(every, fan, curv, over["n_params"])
         claim_box(
@@ -606,17 +682,95 @@ def render(ctx: Context) -> None:
 def _axis_caption(axis: dict) -> str:
     early, end = axis["downhill"]["early"], axis["downhill"]["end"]
     text = (
-        f"At epoch {axis['epoch_early']}, {early} of {N_AXIS_CUTS} of these cuts lead downhill from where the "
-        f"network is; at the end, {end} do."
+        f"At epoch {axis['epoch_early']}, {early} of these {N_AXIS_CUTS} cuts {_plural(early, 'leads', 'lead')} "
+        f"downhill from where the network is; at the end, {end} {_plural(end, 'does', 'do')}."
     )
     slope = axis["chosen_slope"]
     text += f" Your weight ({axis['chosen']}) has slope {slope['early']:.2g} early and {slope['end']:.2g} at the end."
     if axis["chosen_flat"]:
         text += (
-            " At the end its cut is perfectly flat: the ReLU unit it feeds (or comes from) is off for every training "
-            "point, so this weight no longer changes anything: a plateau in one dimension."
+            " At the end its cut is perfectly flat: it is the bias of a ReLU unit that stays off for every training "
+            "point, however far the bias moves within this range."
+        )
+    elif axis["chosen_dead"]:
+        text += (
+            " At the end its cut is flat but for the weight penalty's gentle bowl: it touches a ReLU unit that stays "
+            "off for every training point, so the data no longer care about it."
         )
     return text
+
+
+def _tally_caption(every: dict, span: float, n_params: int) -> str:
+    early, end = every["every"]["early"], every["every"]["end"]
+    text = (
+        f"Every weight moved on its own by ±{span / 2:g} and ±{span:g}, exactly: {n_params * 4:,} losses. At epoch "
+        f"{every['epoch_early']}, {early['goes downhill']:,} of the {n_params:,} cuts "
+        f"{_plural(early['goes downhill'], 'leads', 'lead')} downhill (the loss drops by more than 0.1%); at the end, "
+        f"{end['goes downhill']:,} {_plural(end['goes downhill'], 'does', 'do')}."
+    )
+    if end["perfectly flat"]:
+        text += (
+            f" {end['perfectly flat']:,} {_plural(end['perfectly flat'], 'cut is', 'cuts are')} perfectly flat at the "
+            f"end: biases of ReLU units that stay off for every training point even when the bias moves by ±{span:g}."
+            " (A weight's cut is never perfectly flat: the L2 penalty always adds a gentle bowl.)"
+        )
+    return text
+
+
+def _slopes_caption(every: dict, n_params: int) -> str:
+    text = (
+        f"The slope of a cut where it passes through the network is that weight's partial derivative, so one "
+        f"backpropagation gives all {n_params:,} at once. From epoch {every['epoch_early']} to the end the median "
+        f"slope {_change(every['median']['early'], every['median']['end'])}, and the steepest "
+        f"{_change(every['steepest']['early'], every['steepest']['end'], '.2g')}; {every['flat']['early']:.0%} of "
+        f"the cuts were flatter than {FLAT_SLOPE:g} early, {every['flat']['end']:.0%} at the end."
+    )
+    if every["dead"]:
+        text += (
+            f" {every['dead']:,} {_plural(every['dead'], 'slope is', 'slopes are')} exactly zero: the biases of ReLU "
+            "units that are off for every training point. (The weights around such units keep a tiny slope from "
+            "the L2 penalty.)"
+        )
+    return text
+
+
+def _fan_caption(fan: dict) -> str:
+    count, early, end = fan["count"], fan["downhill"]["early"], fan["downhill"]["end"]
+    if fan["same"]:
+        return (
+            f"The early snapshot is the end of this run, so both panels show the same point: {end} of {count} random "
+            f"cuts {_plural(end, 'leads', 'lead')} downhill there. Pick an earlier snapshot or train longer."
+        )
+    text = (
+        f"At epoch {fan['epoch_early']}, {early} of {count} random cuts {_plural(early, 'leads', 'lead')} downhill "
+        f"on one side; at the end, {end} {_plural(end, 'does', 'do')}."
+    )
+    if end == 0:
+        return text + (
+            " As far as these directions can see, the network ends at the bottom of a bowl: the median cut rises by "
+            f"{fan['rise']['end']:.3g} within one step."
+        )
+    if end < early:
+        return text + " Training has taken it down most of the slopes these directions feel, but not all."
+    return text + " These directions still find ways down at the end: training has not settled yet."
+
+
+def _loss_caption(over: dict) -> str:
+    start, early, end = over["loss_start"], over["loss_early"], over["loss_end"]
+    if over["epoch_early"] == 0:
+        return f"The loss went from {start:.3f} to {end:.3f}; the dashed line marks the starting weights."
+    if over["epoch_early"] >= over["epochs_run"]:
+        return (
+            f"The loss went from {start:.3f} to {end:.3f}. The early snapshot is the last one of this run, so early "
+            "and end coincide below: pick an earlier snapshot or train longer."
+        )
+    if start - end <= 0:
+        return f"The loss did not fall: {start:.3f} at the start, {end:.3f} at the end."
+    share = (start - early) / (start - end)
+    return (
+        f"By epoch {over['epoch_early']} (dashed) the loss had made {share:.0%} of its fall: {start:.3f} at the start, "
+        f"{early:.3f} then, {end:.3f} at the end."
+    )
 
 
 def _eigen_caption(curv: dict) -> str:
@@ -626,41 +780,31 @@ def _eigen_caption(curv: dict) -> str:
     )
     if curv["drop"] > 1e-3 * curv["loss"]:
         return text + (
-            f"it does go down: by {curv['drop']:.2g} ({curv['drop'] / curv['loss']:.1%} of the loss) at a step of "
-            f"{curv['drop_at']:+.2g}. A real way down, but a gentle one that a slow optimiser takes many steps to find."
+            f"it does go down: by {curv['drop']:.2g} ({curv['drop'] / curv['loss']:.1%} of the loss), lowest "
+            f"{curv['drop_at']:.2g} away. A real way down, but a gentle one that a slow optimiser takes many steps "
+            "to find."
         )
     return text + (
-        f"it falls by at most {max(curv['drop'], 0):.1g}: the downward bend is so slight that the higher-order shape "
-        "of the loss takes over within a small step. For practical purposes this is the bottom of a flat valley."
+        f"it {_falls(curv['drop'])}: the downward bend is so slight that the higher-order shape of the loss takes "
+        "over within a small step. For practical purposes this is the bottom of a flat valley."
     )
-
-
-def _tally_caption(every: dict, span: float, n_params: int) -> str:
-    early, end = every["every"]["early"], every["every"]["end"]
-    text = (
-        f"Every weight moved on its own by ±{span / 2:g} and ±{span:g}, exactly: {n_params * 4:,} losses. At epoch "
-        f"{every['epoch_early']}, {early['goes downhill']:,} of the {n_params:,} cuts lead downhill (the loss drops by "
-        f"more than 0.1%); at the end, {end['goes downhill']:,} {'does' if end['goes downhill'] == 1 else 'do'}."
-    )
-    if end["perfectly flat"]:
-        text += (
-            f" {end['perfectly flat']:,} cuts are perfectly flat at the end: their weights touch only ReLU units that "
-            "stay off for every training point, however far the weight moves."
-        )
-    return text
 
 
 def _line_caption(plane: dict) -> str:
-    start, end = plane["line_start"], plane["line_end"]
+    start, end, beyond = plane["line_start"], plane["line_end"], plane["beyond"]
     if plane["bump"] <= 1e-3 * start:
-        shape = "falls all the way, with no bump to climb"
+        text = (
+            f"Along the straight line the loss goes from {start:.3f} to {end:.3f} and falls all the way, with no bump "
+            "to climb, as Goodfellow et al. (2015) found for many networks."
+        )
     else:
-        shape = f"is not monotone: it rises by up to {plane['bump']:.3g} on the way"
-    return (
-        f"Along the straight line the loss goes from {start:.3f} to {end:.3f} and {shape} (Goodfellow et al., "
-        f"2015, found the same for many networks). Past the trained weights it rises again, to {plane['beyond']:.3f} "
-        "at t = 1.25."
-    )
+        text = (
+            f"Along the straight line the loss goes from {start:.3f} to {end:.3f} but not monotonically: it rises by "
+            f"up to {plane['bump']:.3g} on the way, unlike most networks Goodfellow et al. (2015) looked at."
+        )
+    if beyond > end:
+        return text + f" Past the trained weights it rises again, to {beyond:.3f} at t = 1.25."
+    return text + f" Past the trained weights it keeps falling, to {beyond:.3f} at t = 1.25: training stopped early."
 
 
 SECTION = Section(
