@@ -33,6 +33,6 @@ seed = page.footer(st.container()) if single else page.sidebar(SECTIONS)
 context = Context(seed=seed)
 with body:
     for section in shown:
-        # On a full run the sections compute side by side in Streamlit's worker threads (their
-        # numpy and BLAS work releases the GIL); a control reruns its own section only.
-        st.fragment(section.render, parallel=not single)(context)
+        # A control reruns its own section only. (Streamlit's parallel fragments were tried for the
+        # first full run: on two cores the GIL made them slower, 7.1 s against 6.6 s.)
+        st.fragment(section.render)(context)

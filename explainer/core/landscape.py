@@ -100,43 +100,50 @@ def axis_cuts(net, theta, alphas, indices=None) -> np.ndarray:
     result = np.full((net.n_params, alphas.size), np.nan)
     need = np.zeros(net.n_params, dtype=bool)
     need[wanted] = True
+    units = []  # (layer, unit, the positions of its weights and bias in theta, which of them are wanted)
     for k, (n_in, n_out) in enumerate(net.shapes):
-        feeds = np.concatenate([layers[k], np.ones((n, 1))], axis=1).T  # (n_in + 1, n): each weight's input
         for c in range(n_out):
             rows = np.concatenate([weight_at[k] + np.arange(n_in) * n_out + c, [bias_at[k] + c]])
-            if not need[rows].any():
-                continue
-            zc = zs[k][:, c] + alphas[None, :, None] * feeds[:, None, :]  # (n_in + 1, m, n)
-            if k == last:
-                if n_out == 1:
-                    z = zc[..., None]
-                else:
-                    z = np.broadcast_to(zs[k], (*zc.shape, n_out)).copy()
-                    z[..., c] = zc
-            else:
-                change = act(zc)
-                change -= layers[k + 1][:, c]
-                if k + 1 == last and sparse_output:
-                    losses = _sparse_output_losses(net, change, Ws[last][c, 0], zs[last][:, 0], base_samples)
-                    losses += base_penalty
-                    _add_weight_penalty(net, losses, Ws[k][:, c], alphas)
-                    result[rows] = losses
-                    continue
-                z = change[..., None] * Ws[k + 1][c]  # a rank-one update of the next layer
-                z += zs[k + 1]
-                for j in range(k + 2, last + 1):
-                    z = act(z) @ Ws[j] + bs[j]
-            losses = net._loss_from_logits(z) + base_penalty  # (n_in + 1, m)
-            _add_weight_penalty(net, losses, Ws[k][:, c], alphas)
-            result[rows] = losses
+            pick = np.flatnonzero(need[rows])
+            if pick.size:
+                units.append((k, c, rows[pick], pick))
+    feeds = [np.concatenate([a, np.ones((n, 1))], axis=1).T for a in layers[:-1]]  # each weight's input, (in + 1, n)
+    context = (net, Ws, bs, layers, zs, feeds, alphas, act, base_penalty, base_samples if sparse_output else None)
+    for k, c, where, pick in units:
+        result[where] = _unit_cuts(context, k, c, pick)
     return result[wanted]
 
 
-def _add_weight_penalty(net, losses, weights, alphas) -> None:
-    """Add the L2 penalty's change to the rows of ``losses`` that move a weight (the last row
-    moves the bias, which carries no penalty)."""
-    w = weights[:, None]
-    losses[: len(weights)] += 0.5 * net.alpha * ((w + alphas) ** 2 - w**2) / len(net.X)
+def _unit_cuts(context, k: int, c: int, pick: np.ndarray) -> np.ndarray:
+    """Losses for moving each of the chosen inputs ``pick`` of unit ``c`` in layer ``k + 1`` (its
+    weights, and its bias as input number ``n_in``) by every offset: ``(len(pick), m)``."""
+    net, Ws, bs, layers, zs, feeds, alphas, act, base_penalty, base_samples = context
+    last = len(Ws) - 1
+    n_in, n_out = net.shapes[k]
+    zc = zs[k][:, c] + alphas[None, :, None] * feeds[k][pick, None, :]  # (rows, m, n)
+    if k == last:
+        if n_out == 1:
+            z = zc[..., None]
+        else:
+            z = np.broadcast_to(zs[k], (*zc.shape, n_out)).copy()
+            z[..., c] = zc
+        losses = net._loss_from_logits(z)
+    else:
+        change = act(zc)
+        change -= layers[k + 1][:, c]
+        if k + 1 == last and base_samples is not None:
+            losses = _sparse_output_losses(net, change, Ws[last][c, 0], zs[last][:, 0], base_samples)
+        else:
+            z = change[..., None] * Ws[k + 1][c]  # a rank-one update of the next layer
+            z += zs[k + 1]
+            for j in range(k + 2, last + 1):
+                z = act(z) @ Ws[j] + bs[j]
+            losses = net._loss_from_logits(z)
+    losses += base_penalty
+    weights = pick < n_in  # the bias (input number n_in) carries no penalty
+    w = Ws[k][pick[weights], c][:, None]
+    losses[weights] += 0.5 * net.alpha * ((w + alphas) ** 2 - w**2) / len(net.X)
+    return losses
 
 
 def _sparse_output_losses(net, change, w_out, z_out, base_samples) -> np.ndarray:
