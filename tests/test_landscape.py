@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from explainer.core import landscape
-from explainer.core.network import NetworkLoss
+from explainer.core.network import NetworkLoss, flat_weights
 from explainer.core.training import glorot_init, make_curve, make_dataset, train_path
 
 
@@ -34,7 +34,7 @@ def test_first_snapshot_is_scikit_learns_own_initial_weights(activation):
     model = MLPClassifier(hidden_layer_sizes=(7, 5), activation=activation, solver="sgd", momentum=0.0,
                           learning_rate_init=1e-300, random_state=11)  # fmt: skip
     model.partial_fit(X, y, classes=[0, 1])
-    theirs = np.concatenate([W.ravel() for W in model.coefs_] + [b.ravel() for b in model.intercepts_])
+    theirs = flat_weights(model)
     np.testing.assert_array_equal(glorot_init([2, 7, 5, 1], activation, 11), theirs)
     path = train_path(X, y, hidden=(7, 5), activation=activation, epochs=2, seed=11)
     np.testing.assert_array_equal(path.thetas[0], theirs)
@@ -45,7 +45,7 @@ def test_snapshots_are_deterministic_and_end_at_the_fitted_model(run):
                        lr=0.01, epochs=15, batch_size=40, seed=3)  # fmt: skip
     np.testing.assert_array_equal(run.thetas, again.thetas)
     assert run.thetas.shape == (16, run.n_params) and list(run.epochs) == list(range(16))
-    final = np.concatenate([W.ravel() for W in run.model.coefs_] + [b.ravel() for b in run.model.intercepts_])
+    final = flat_weights(run.model)
     np.testing.assert_array_equal(run.thetas[-1], final)
     np.testing.assert_array_equal(run.net.theta0, final)
     for k in (0, 7, 15):
@@ -63,7 +63,7 @@ def test_lbfgs_snapshots_repeat_one_run_at_doubling_budgets():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = MLPClassifier(hidden_layer_sizes=(8,), activation="tanh", solver="lbfgs", max_iter=8, tol=0.0,
                               n_iter_no_change=21, random_state=2).fit(X, y)  # fmt: skip
-    theta8 = np.concatenate([W.ravel() for W in model.coefs_] + [b.ravel() for b in model.intercepts_])
+    theta8 = flat_weights(model)
     np.testing.assert_array_equal(path.thetas[4], theta8)
     assert np.all(np.diff(path.losses) <= 1e-12)  # L-BFGS never goes uphill between checkpoints
 

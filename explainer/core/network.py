@@ -56,6 +56,12 @@ _IN_PLACE = {
 }
 
 
+def flat_weights(model) -> np.ndarray:
+    """A fitted scikit-learn MLP's weights as one vector, packed as scikit-learn packs them:
+    every weight matrix (row-major), then every bias vector."""
+    return np.concatenate([W.ravel() for W in model.coefs_] + [b.ravel() for b in model.intercepts_])
+
+
 @dataclass(frozen=True, eq=False)
 class NetworkLoss:
     """Training loss of an MLP over its flat parameter vector ``theta`` of length ``n_params``.
@@ -88,7 +94,7 @@ class NetworkLoss:
             raise ValueError(f"unsupported activation {model.activation!r}")
         if model.out_activation_ not in OUTPUTS:
             raise ValueError(f"unsupported output activation {model.out_activation_!r}")
-        theta0 = np.concatenate([W.ravel() for W in model.coefs_] + [b.ravel() for b in model.intercepts_])
+        theta0 = flat_weights(model)
         return cls(
             shapes=tuple(W.shape for W in model.coefs_),
             activation=model.activation,

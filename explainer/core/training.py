@@ -20,7 +20,7 @@ from sklearn.datasets import make_circles, make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from explainer.core.network import NetworkLoss
+from explainer.core.network import NetworkLoss, flat_weights
 
 
 def _spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -332,7 +332,7 @@ def train_path(
         if solver == "lbfgs":
             for k in _lbfgs_checkpoints(epochs):
                 model = cls(**{**params, "max_iter": k}).fit(X, y)
-                thetas.append(_flat(model))
+                thetas.append(flat_weights(model))
                 marks.append(k)
         else:
             model = cls(**params)
@@ -343,7 +343,7 @@ def train_path(
                 except ValueError:  # "Solver produced non-finite parameter weights"
                     diverged = k
                     break
-                theta = _flat(model)
+                theta = flat_weights(model)
                 if not np.isfinite(theta).all():
                     diverged = k
                     break
@@ -376,7 +376,3 @@ def train_path(
         losses=losses,
         diverged_at=diverged,
     )
-
-
-def _flat(model) -> np.ndarray:
-    return np.concatenate([W.ravel() for W in model.coefs_] + [b.ravel() for b in model.intercepts_])
