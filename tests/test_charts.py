@@ -240,6 +240,24 @@ def test_landscape_charts_are_valid_and_titled():
         "spread": lc.slope_spread(spread, chart_title="T", subtitle="s"),
         "fan": lc.fan(fan, chart_title="T", subtitle="s"),
         "line": lc.straight_line(pd.DataFrame({"t": a, "loss": [1.0, 0.5, 0.2]}), chart_title="T", subtitle="s"),
+        "plane": lc.path_plane_map(
+            maps.heat_frame(xs, xs, rng.uniform(size=(5, 5))),
+            np.array([[0.0, 0.0, 0.5, 0.5, 1.0]]),
+            pd.DataFrame(
+                {
+                    "run": 0,
+                    "step": [0, 1],
+                    "x": [0.5, 0.0],
+                    "y": [0.2, 0.0],
+                    "loss": [0.7, 0.1],
+                    "off_plane": [0.1, 0.0],
+                }
+            ),
+            ((-1, 1), (-1, 1)),
+            log_color=False,
+            chart_title="T",
+            subtitle="s",
+        ),
     }
     wanted = {
         "decision": {"feature 1", "feature 2"},
@@ -248,6 +266,7 @@ def test_landscape_charts_are_valid_and_titled():
         "spread": {"share of all weights"},
         "fan": {"loss change"},
         "line": {"training loss"},
+        "plane": {"direction 1 (weight units)", "direction 2 (weight units)"},
     }
     for name, chart in charts.items():
         spec = chart.to_dict()  # validates against the Vega-Lite schema

@@ -7,6 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from explainer.charts import maps
 from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, title
 
 #: The two moments every cut is drawn at.
@@ -231,3 +232,27 @@ def straight_line(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> al
         .encode(x=alt.X("t:Q"), tooltip=[alt.Tooltip("where:N")])
     )
     return fit_width(alt.layer(rules, line), 220, title=title(chart_title, subtitle))
+
+
+def path_plane_map(heat: pd.DataFrame, segments, path: pd.DataFrame, bounds, *, log_color: bool, chart_title: str,
+                   subtitle: str) -> alt.LayerChart:  # fmt: skip
+    """The loss over the plane of the training path (``heat`` from ``maps.heat_frame``, contour
+    ``segments``) with the path on it (``run, step, x, y, loss, off_plane``: one row per epoch,
+    whose dots tell the network's own loss and how far it is off the plane)."""
+    titles = ("direction 1 (weight units)", "direction 2 (weight units)")
+    dots = [
+        alt.Tooltip("step:Q", title="epoch"),
+        alt.Tooltip("loss:Q", title="loss of the network itself", format=".4f"),
+        alt.Tooltip("off_plane:Q", title="distance off this plane", format=".3f"),
+    ]
+    return maps.compose(
+        [
+            maps.heat_layer(heat, bounds, log_color=log_color, titles=titles),
+            maps.contour_layer(segments, bounds, opacity=0.8, titles=titles, color="white"),
+            *maps.path_layers(path, bounds, width=2.2, titles=titles, step="epoch", point_tooltips=dots),
+        ],
+        bounds=bounds,
+        longest=360,
+        chart_title=chart_title,
+        subtitle=subtitle,
+    )

@@ -133,11 +133,19 @@ def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
 
 
 def path_layers(
-    paths: pd.DataFrame, bounds, *, color: str = PATH_COLOR, width: float = 2.5, titles=WEIGHT_AXES, step="step"
+    paths: pd.DataFrame,
+    bounds,
+    *,
+    color: str = PATH_COLOR,
+    width: float = 2.5,
+    titles=WEIGHT_AXES,
+    step="step",
+    point_tooltips: list | None = None,
 ) -> list[alt.Chart]:
     """Descent paths (``run, step, x, y``) with a dark halo, a ring at the start and a dot at the end.
 
-    ``step`` names what the step column counts in tooltips (for example "epoch")."""
+    ``step`` names what the step column counts in tooltips (for example "epoch"). With
+    ``point_tooltips`` (Altair tooltips), every row is also drawn as a small dot that shows them."""
     x, y = _axes(bounds, titles)
     line = alt.Chart(paths).encode(x=x, y=y, order=alt.Order("step:Q"), detail=alt.Detail("run:N"))
     halo = line.mark_line(color="black", strokeWidth=width + 2, opacity=0.45, clip=True)
@@ -162,7 +170,11 @@ def path_layers(
             ],
         )
     )
-    return [halo, path, start, end]
+    layers = [halo, path, start, end]
+    if point_tooltips:
+        dots = alt.Chart(paths).mark_point(size=18, filled=True, color=color, opacity=0.9, clip=True)
+        layers.append(dots.encode(x=x, y=y, tooltip=point_tooltips))
+    return layers
 
 
 def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:

@@ -317,19 +317,14 @@ def plane_view(data: str, activation: str, optimizer: str, epochs: int, seed: in
     ys = np.linspace(*bounds[1], PLANE_SIDE)
     z = landscape.plane(net, pp.origin, *pp.directions, xs, ys)
     segs = contour_segments(xs, ys, z, quantile_levels(z, 12))
-    heat = maps.heat_frame(xs, ys, z)
     path = pd.DataFrame({"run": 0, "step": run.epochs, "x": pp.coords[:, 0], "y": pp.coords[:, 1],
                          "loss": run.losses, "off_plane": pp.off_plane})  # fmt: skip
-    titles = ("direction 1 (weight units)", "direction 2 (weight units)")
-    log_color = float(z.max() / max(z.min(), 1e-12)) > 30
-    map_chart = maps.compose(
-        [
-            maps.heat_layer(heat, bounds, log_color=log_color, titles=titles),
-            maps.contour_layer(segs, bounds, opacity=0.8, titles=titles, color="white"),
-            *maps.path_layers(path, bounds, width=2.2, titles=titles, step="epoch"),
-        ],
-        bounds=bounds,
-        longest=360,
+    map_chart = charts.path_plane_map(
+        maps.heat_frame(xs, ys, z),
+        segs,
+        path,
+        bounds,
+        log_color=float(z.max() / max(z.min(), 1e-12)) > 30,
         chart_title="The loss on the plane that holds most of the training path",
         subtitle=f"the plane's two main directions hold {pp.held:.1%} of the path; ring: start, diamond: end",
     )
