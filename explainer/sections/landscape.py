@@ -588,15 +588,10 @@ def render(ctx: Context) -> None:
         "training left them. Orange is an early snapshot, blue the end. The first panel is the weight you pick; "
         "the others are drawn from every layer."
     )
-    c1, c2, _ = st.columns(3)
-    weight = int(ui.render(WEIGHT, c1)) - 1
-    span = float(ui.render(SPAN, c2))
-    axis = axis_view(*key, early, weight, span)
+    span = float(ui.render(SPAN, st.columns(3)[0]))
     every = every_weight_view(*key, early, span)
-    show_chart(
-        axis["chart"], axis["frame"], name="landscape-weight-cuts", key=f"{SLUG}.export.cuts",
-        caption=_axis_caption(axis),
-    )  # fmt: skip
+    # A nested fragment: a new weight redraws its own eight cuts, not the whole section.
+    st.fragment(_weight_cuts)(key, early, span)
     show_chart(
         every["tally_chart"], every["tally"], name="landscape-all-weight-cuts", key=f"{SLUG}.export.tally",
         caption=_tally_caption(every, span, over["n_params"]),
@@ -672,6 +667,16 @@ def render(ctx: Context) -> None:
             finding,
             verdict,
         )
+
+
+def _weight_cuts(key: tuple, early: int, span: float) -> None:
+    """The reader's weight and seven others, cut finely (a fragment of its own)."""
+    weight = int(ui.render(WEIGHT, st.columns(3)[0])) - 1
+    axis = axis_view(*key, early, weight, span)
+    show_chart(
+        axis["chart"], axis["frame"], name="landscape-weight-cuts", key=f"{SLUG}.export.cuts",
+        caption=_axis_caption(axis),
+    )  # fmt: skip
 
 
 def _axis_caption(axis: dict) -> str:
