@@ -161,14 +161,20 @@ def _sparse_output_losses(net, change, w_out, z_out, base_samples) -> np.ndarray
     return base_samples.mean() + gain.mean(axis=-1)
 
 
-def plane(net, origin, d1, d2, xs, ys) -> np.ndarray:
-    """Loss over the plane ``origin + x d1 + y d2``: ``(len(ys), len(xs))``, rows are y."""
+def plane(net, origin, d1, d2, xs, ys, block: int = 256) -> np.ndarray:
+    """Loss over the plane ``origin + x d1 + y d2``: ``(len(ys), len(xs))``, rows are y.
+
+    Rows are evaluated a few at a time, about ``block`` weight vectors per call: enough for
+    :meth:`NetworkLoss.loss_many` to work in full chunks, few enough to bound memory."""
     origin = np.asarray(origin, dtype=float)
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     out = np.empty((ys.size, xs.size))
     d1, d2 = np.asarray(d1, dtype=float), np.asarray(d2, dtype=float)
-    for i, y in enumerate(ys):  # one row at a time bounds memory at len(xs) weight vectors
-        out[i] = net.loss_many(origin + y * d2 + xs[:, None] * d1)
+    rows = max(1, block // max(xs.size, 1))
+    for i in range(0, ys.size, rows):
+        y = ys[i : i + rows]
+        points = origin + y[:, None, None] * d2 + xs[None, :, None] * d1  # (rows, len(xs), P)
+        out[i : i + rows] = net.loss_many(points.reshape(-1, origin.size)).reshape(y.size, xs.size)
     return out
 
 
