@@ -156,7 +156,7 @@ def _network_figures(seed: int = 0, repeat: int = 3) -> None:
     side = 41
     xs = np.linspace(plane.coords[:, 0].min() - 2, plane.coords[:, 0].max() + 2, side)
     ys = np.linspace(plane.coords[:, 1].min() - 2, plane.coords[:, 1].max() + 2, side)
-    ours_s = _median_time(lambda: core.plane(net, plane.origin, *plane.directions, xs, ys), repeat)
+    ours_s = _median_time(lambda: core.plane(net, plane.origin, *plane.directions, xs, ys), 2 * repeat + 1)
     ours = core.plane(net, plane.origin, *plane.directions, xs, ys)
 
     model = copy.deepcopy(run.model)
@@ -174,16 +174,19 @@ def _network_figures(seed: int = 0, repeat: int = 3) -> None:
                 out[i, j] = log_loss(y, p, labels=[0, 1]) + penalty
         return out
 
-    t = time.perf_counter()
-    theirs = sklearn_grid()
-    theirs_s = time.perf_counter() - t
+    loops = []
+    for _ in range(2):  # each pass takes several seconds; the better of two is fair to scikit-learn
+        t = time.perf_counter()
+        theirs = sklearn_grid()
+        loops.append(time.perf_counter() - t)
+    theirs_s = min(loops)
     diff = float(np.max(np.abs(ours - theirs)))
     per_eval = 2 * n * sum(i * o for i, o in net.shapes)  # multiply-adds of one forward pass, as flops
     flops = per_eval * side * side
     big, same = _matmul_rate()
     print(f"2-D loss slice, {net.n_params:,}-weight network, {side} x {side} grid, {n} samples:")
-    print(f"  ours (NetworkLoss.loss_many): median {ours_s:.2f} s over {repeat}")
-    print(f"  scikit-learn loop (set coefs_, predict_proba, log_loss + penalty): {theirs_s:.2f} s")
+    print(f"  ours (NetworkLoss.loss_many): median {ours_s:.2f} s over {2 * repeat + 1}")
+    print(f"  scikit-learn loop (set coefs_, predict_proba, log_loss + penalty): best of 2, {theirs_s:.2f} s")
     print(f"  ratio {theirs_s / ours_s:.1f}x (budget >= 12x); largest difference {diff:.1e}")
     print(
         f"  arithmetic: {flops / 1e9:.2f} GFLOP of matrix products -> {flops / ours_s / 1e9:.1f} GFLOP/s, "
