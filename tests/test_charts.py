@@ -262,7 +262,7 @@ def test_landscape_charts_are_valid_and_titled():
     wanted = {
         "decision": {"feature 1", "feature 2"},
         "loss": {"epoch", "training loss (log scale)"},
-        "cuts": {"change in this weight", "loss change"},
+        "cuts": {"change in this weight"},
         "spread": {"share of all weights"},
         "fan": {"loss change"},
         "line": {"training loss"},

@@ -40,7 +40,7 @@ def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFra
                 "p:Q",
                 title="P(class 1)",
                 scale=alt.Scale(scheme="blueorange", domain=[0, 1]),
-                legend=alt.Legend(orient="right", gradientLength=120),
+                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=110),
             ),
             tooltip=[alt.Tooltip("p:Q", title="P(class 1)", format=".2f")],
         )
@@ -58,7 +58,9 @@ def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFra
                 "label:N",
                 title="data",
                 scale=color_scale(CLASS_COLORS),
-                legend=alt.Legend(orient="right", symbolSize=110, symbolStrokeWidth=0.4, symbolOpacity=1),
+                legend=alt.Legend(
+                    orient="bottom", direction="horizontal", symbolSize=110, symbolStrokeWidth=0.4, symbolOpacity=1
+                ),
             ),
             shape=alt.Shape(
                 "label:N", title="data", scale=alt.Scale(domain=list(CLASS_SHAPES), range=list(CLASS_SHAPES.values()))
@@ -92,14 +94,15 @@ def training_loss(frame: pd.DataFrame, early: int, *, chart_title: str, subtitle
 
 
 def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title: str, columns: int = 4,
-               panel: int = 150) -> alt.FacetChart:  # fmt: skip
+               panel: int = 132) -> alt.FacetChart:  # fmt: skip
     """Small multiples of 1-D cuts: ``panel`` (a title, one per cut, in ``order``), ``alpha`` (how
     far along the cut), ``change`` (loss minus the loss at the point itself) and ``when``
-    (early or end). Each panel has its own vertical scale."""
+    (early or end). Each panel has its own vertical scale, the change in loss (named in the
+    subtitle, not on every panel, so that four panels fit a narrow embed)."""
     several = frame["when"].nunique() > 1
     base = alt.Chart(frame).encode(
         x=alt.X("alpha:Q", title=x_title),
-        y=alt.Y("change:Q", title="loss change"),
+        y=alt.Y("change:Q", title=None),
         color=alt.Color(
             "when:N",
             title="weights at",
@@ -107,7 +110,6 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
             legend=alt.Legend(orient="top", direction="horizontal") if several else None,
         ),
         tooltip=[
-            alt.Tooltip("panel:N", title="cut"),
             alt.Tooltip("when:N"),
             alt.Tooltip("alpha:Q", format=".3f", title="step"),
             alt.Tooltip("change:Q", format=".3g", title="loss change"),
@@ -119,7 +121,13 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
         alt.layer(zero, lines)
         .properties(width=panel, height=round(panel * 0.72))
         .facet(
-            facet=alt.Facet("panel:N", title=None, sort=alt.SortField("order"), header=alt.Header(labelFontSize=11)),
+            facet=alt.Facet(
+                "panel:N",
+                title=None,
+                sort=alt.SortField("order"),
+                # "|" in a panel's name breaks its label into lines, so that four panels fit a narrow embed.
+                header=alt.Header(labelFontSize=10, labelExpr="split(datum.label, '|')"),
+            ),
             columns=columns,
         )
         .resolve_scale(y="independent")

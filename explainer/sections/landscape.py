@@ -121,7 +121,7 @@ def overview(data: str, activation: str, optimizer: str, epochs: int, seed: int,
                 cells,
                 points,
                 boundary,
-                chart_title=f"What the trained network says ({accuracy:.0%} of training points right)",
+                chart_title=f"The trained network: {accuracy:.0%} right",
                 subtitle=f"{N_SAMPLES} {data} points; black line: P(class 1) = 0.5",
             )
         ),
@@ -176,7 +176,8 @@ def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int
         downhill[when] = int(landscape.goes_downhill(c, centre).sum())
         slope[when] = float(net.gradient(theta)[weight])
         for j, i in enumerate(picks):
-            label = f"#{i + 1}: {net.describe(i)}" + (" (yours)" if j == 0 else "")
+            # Three short lines over each panel: its number, then where the weight comes from and goes to.
+            label = f"#{i + 1}" + (" (yours)" if j == 0 else "") + "|" + net.describe(i).replace(" → ", " →|")
             frames.append(pd.DataFrame({"panel": label, "order": j, "alpha": alphas, "change": c[j] - c[j, centre],
                                         "when": when, "loss": c[j]}))  # fmt: skip
     frame = pd.concat(frames, ignore_index=True)
@@ -199,7 +200,8 @@ def axis_view(data: str, activation: str, optimizer: str, epochs: int, seed: int
                 frame,
                 chart_title=f"{N_AXIS_CUTS} of the {net.n_params:,} one-weight cuts, at epoch {epoch_early} and "
                 "at the end",
-                subtitle="each panel moves one weight and keeps the others fixed; zero is where the network is",
+                subtitle="up: change in loss; each panel moves one weight and keeps the rest fixed; 0 is where the "
+                "network is",
                 x_title="change in this weight",
             )
         ),
@@ -403,7 +405,7 @@ def curvature_view(data: str, activation: str, optimizer: str, epochs: int, seed
             charts.cut_panels(
                 frame,
                 chart_title="The loss along the Hessian's two extreme directions",
-                subtitle="eigenvectors of unit length in weight space; every weight moves at once",
+                subtitle="up: change in loss; eigenvectors of unit length in weight space, so every weight moves",
                 x_title="step along the eigenvector",
                 columns=2,
                 panel=250,
@@ -541,10 +543,11 @@ def render(ctx: Context) -> None:
         "Here is that network for real: scikit-learn's `MLPClassifier` with two hidden layers of 64 units, "
         "4,417 weights in all, trained on points in the plane. Every curve below is its actual training loss."
     )
-    c1, c2, c3, c4, c5 = st.columns([1, 0.8, 1.4, 1.2, 1.2])
+    c1, c2, c3 = st.columns([1, 1, 1.4])
     data = ui.render(DATA, c1)
     activation = ui.render(ACTIVATION, c2)
     optimizer = ui.render(OPTIMIZER, c3)
+    c4, c5, _ = st.columns([1, 1, 1.4])
     epochs = int(ui.render(EPOCHS, c4))
     early = int(ui.render(EARLY, c5))
     key = (data, activation, optimizer, epochs, ctx.seed)
