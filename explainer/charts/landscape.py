@@ -115,7 +115,13 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
             alt.Tooltip("change:Q", format=".3g", title="loss change"),
         ],
     )
-    zero = alt.Chart(frame).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(x=alt.datum(0))
+    # One zero line per panel (not one per data row).
+    zero = (
+        alt.Chart(frame)
+        .transform_aggregate(n="count()", groupby=["panel"])
+        .mark_rule(color=NEUTRAL, strokeDash=[2, 2])
+        .encode(x=alt.datum(0))
+    )
     lines = base.mark_line(strokeWidth=2)
     return (
         alt.layer(zero, lines)
@@ -137,7 +143,7 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
 
 def cut_tally(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt.LayerChart:
     """How many cuts go downhill, have no way down, or are perfectly flat, at each moment:
-    one stacked bar per moment (``moment, order, course, cuts``), labelled with the counts."""
+    one stacked bar per moment (``moment, order, course, cuts``); the counts are in the tooltips."""
     order = alt.Order("rank:Q")
     base = alt.Chart(frame).transform_calculate(
         rank="indexof(['goes downhill', 'no way down', 'perfectly flat'], datum.course)"
@@ -209,7 +215,12 @@ def fan(frame: pd.DataFrame, *, chart_title: str, subtitle: str, panel: int = 26
             ],
         )
     )
-    zero = alt.Chart(frame).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(y=alt.datum(0))
+    zero = (
+        alt.Chart(frame)
+        .transform_aggregate(n="count()", groupby=["moment"])
+        .mark_rule(color=NEUTRAL, strokeDash=[2, 2])
+        .encode(y=alt.datum(0))
+    )
     return (
         alt.layer(zero, chart)
         .properties(width=panel, height=round(panel * 0.7))

@@ -226,9 +226,10 @@ def every_weight_view(data: str, activation: str, optimizer: str, epochs: int, s
         grads[when] = net.gradient(theta)
     epoch_early = int(run.epochs[k])
     moment_names = {"early": f"epoch {epoch_early}", "end": f"end (epoch {int(run.epochs[-1])})"}
+    seen = {course for counts in every.values() for course, n in counts.items() if n}  # no empty legend entries
     tally = pd.DataFrame(
         [dict(moment=moment_names[when], order=i, course=course, cuts=n) for i, (when, counts) in
-         enumerate(every.items()) for course, n in counts.items()]
+         enumerate(every.items()) for course, n in counts.items() if course in seen]
     )  # fmt: skip
     spread = pd.concat([_spread(g, when) for when, g in grads.items()], ignore_index=True)
     return dict(
@@ -370,6 +371,7 @@ def curvature_view(data: str, activation: str, optimizer: str, epochs: int, seed
         still_falling=bool(len(losses) > 1 and losses[-1] < losses[-2]),
         best_epoch=int(run.epochs[int(np.argmin(losses))]),
         last_epoch=int(run.epochs[-1]),
+        above_best=float(losses[-1] / losses.min() - 1),
     )
     try:
         with np.errstate(all="ignore"):
@@ -422,21 +424,34 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _change(before: float, after: float, fmt: str = ".1e") -> str:
-    """ "fell 8-fold, from 7.8e-05 to 9.5e-06", or "rose", or "hardly changed"."""
+    """ "fell 8-fold, from 7.8e-05 to 9.5e-06", or "rose 1.5-fold", or "hardly changed"."""
     numbers = f"from {before:{fmt}} to {after:{fmt}}"
     if before <= 0 or after <= 0:
         return f"went {numbers}"
     ratio = before / after
-    if ratio >= 1.5:
-        return f"fell {ratio:,.0f}-fold, {numbers}"
-    if ratio <= 1 / 1.5:
-        return f"rose {1 / ratio:,.0f}-fold, {numbers}"
+    fold = lambda r: f"{r:.1f}" if r < 10 else f"{r:,.0f}"  # noqa: E731
+    if ratio >= 1.2:
+        return f"fell {fold(ratio)}-fold, {numbers}"
+    if ratio <= 1 / 1.2:
+        return f"rose {fold(1 / ratio)}-fold, {numbers}"
     return f"hardly changed, {numbers}"
 
 
 #: A run has reached flat ground when at most this share of its one-weight cuts still lead
 #: downhill at the end, and at most a quarter of the random directions do.
 FLAT_GROUND_SHARE = 0.05
+#: Curvature counts as bending down when it is below minus this share of the largest curvature.
+BENDS_DOWN = 1e-3
+#: A cut finds "a real way down" when the loss falls by more than this share of the loss.
+REAL_DROP = 1e-3
+
+
+def _bends_down(curv: dict) -> bool:
+    return curv["low"][0] < -BENDS_DOWN * curv["high"][-1]
+
+
+def _real_dip(curv: dict) -> bool:
+    return curv["drop"] > REAL_DROP * curv["loss"]
 
 
 def _claim(every: dict, fan: dict, curv: dict, n_params: int) -> tuple[str, str | None]:
@@ -446,33 +461,42 @@ def _claim(every: dict, fan: dict, curv: dict, n_params: int) -> tuple[str, str 
     early = every["every"]["early"]["goes downhill"]
     finding = (
         f"At epoch {every['epoch_early']}, {early:,} of the {n_params:,} one-weight cuts led downhill; at the end, "
-        f"{ends:,} {_plural(ends, 'does', 'do')}, and so {_plural(down_end, 'does', 'do')} {down_end} of {count} "
-        f"random directions (against {fan['downhill']['early']} early). The median slope of a cut "
+        f"{ends:,} {_plural(ends, 'does', 'do')}. Of {count} random directions, {fan['downhill']['early']} led "
+        f"downhill early and {down_end} at the end. The median slope of a cut "
         f"{_change(every['median']['early'], every['median']['end'])}. "
     )
     if ends > FLAT_GROUND_SHARE * n_params or down_end > count / 4:
+        which = f"{ends:,} one-weight cuts" if ends > FLAT_GROUND_SHARE * n_params else f"{down_end} random directions"
         return (
-            finding + "This run has not reached flat ground: many cuts still lead down from where it stopped, so it "
-            "cannot judge the claim. More epochs, or a smaller step, would let it settle.",
+            finding + f"This run has not reached flat ground: {which} still lead down from where it stopped, so it "
+            "cannot judge the claim. More epochs, or the other optimiser, may let it settle.",
             None,
         )
     if curv["failed"]:
         return finding + "The curvature could not be computed for these weights, so the claim is not judged.", None
     lo, hi = curv["low"][0], curv["high"][-1]
-    if lo >= -1e-3 * hi:
+    if not _bends_down(curv) and not _real_dip(curv):
         return (
-            finding + f"Every direction curves up or is flat (smallest Hessian eigenvalue {lo:.2g}, largest "
-            f"{hi:.3g}): a minimum, though no cut can say whether it is the lowest one.",
+            finding + f"No direction bends down by more than a thousandth of the steepest curvature (smallest Hessian "
+            f"eigenvalue {lo:.2g}, largest {hi:.3g}), and the cut along the lowest one finds no way down: a minimum, "
+            "though no cut can say whether it is the lowest one.",
             "confirmed",
         )
-    finding += (
-        f"Yet strictly this is not a minimum: the Hessian's smallest eigenvalue is {lo:.2g}, so one direction that "
-        f"mixes many weights bends down, {hi / -lo:,.0f} times more gently than the steepest bends up ({hi:.3g}). "
-    )
-    if curv["drop"] > 1e-3 * curv["loss"]:
+    if _bends_down(curv):
         finding += (
-            f"Along it the loss really falls, by {curv['drop'] / curv['loss']:.1%}: a saddle, and one that "
-            f"{_plural(ends, 'only one', 'hardly any') if ends else 'no'} single-weight cut reveals."
+            f"Yet strictly this is not a minimum: the Hessian's smallest eigenvalue is {lo:.2g}, so one direction "
+            f"that mixes many weights bends down, {hi / -lo:,.0f} times more gently than the steepest bends up "
+            f"({hi:.3g}). "
+        )
+    else:
+        finding += (
+            f"The Hessian's smallest eigenvalue, {lo:.2g}, is nearly zero against the largest ({hi:.3g}), yet a cut "
+            "along its direction finds lower ground a step away. "
+        )
+    if _real_dip(curv):
+        finding += (
+            f"Along it the loss really falls, by {curv['drop'] / curv['loss']:.1%}: a way down that "
+            f"{'no' if not ends else 'hardly any'} single-weight cut reveals."
         )
     else:
         finding += (
@@ -489,10 +513,14 @@ def _falls(drop: float) -> str:
 
 def _gently(curv: dict) -> str:
     """How much the most negative direction matters, from the cut along it."""
-    share = curv["drop"] / curv["loss"]
-    if share <= 1e-3:
-        return "The cut along it below shows the loss barely dips: for practical purposes the ground is flat."
-    return f"The cut along it below shows a real dip, {share:.1%} of the loss: a way down that training had not found."
+    if _real_dip(curv):
+        return (
+            f"The cut along it below shows a real dip, {curv['drop'] / curv['loss']:.1%} of the loss: a way down "
+            "that training had not found."
+        )
+    if curv["drop"] <= 1e-12:
+        return "The cut along it below does not dip at all: for practical purposes the ground is flat."
+    return "The cut along it below barely dips: for practical purposes the ground is flat."
 
 
 def _curvature_reading(curv: dict) -> str:
@@ -502,7 +530,7 @@ def _curvature_reading(curv: dict) -> str:
         f"descent with a step above 2 / {hi[-1]:.3g} = {2 / hi[-1]:.3g} would overshoot and bounce out of this "
         "valley."
     ]
-    if lo[0] < -1e-3 * hi[-1]:
+    if _bends_down(curv):
         parts.append(
             f"**Smallest curvature {lo[0]:.2g}.** Negative: at least one direction bends down, so strictly this "
             f"point is a saddle, not a minimum. It bends about {hi[-1] / -lo[0]:,.0f} times more gently than the "
@@ -510,8 +538,8 @@ def _curvature_reading(curv: dict) -> str:
         )
     else:
         parts.append(
-            f"**Smallest curvature {lo[0]:.2g}.** Not clearly negative: no direction bends down, so this point is a "
-            "minimum or flat ground, as far as curvature can tell."
+            f"**Smallest curvature {lo[0]:.2g}.** Within a thousandth of the largest: no direction clearly bends "
+            f"down here. {_gently(curv)}"
         )
     parts.append(f"**Slope {curv['grad_norm']:.2g}.** {_trend(curv)}")
     return "\n\n".join(parts)
@@ -519,17 +547,15 @@ def _curvature_reading(curv: dict) -> str:
 
 def _trend(curv: dict) -> str:
     """Why training stopped here, and whether the loss was still falling."""
-    if curv["still_falling"]:
-        return (
-            "The gradient is not exactly zero: training stopped because its epochs ran out, with the loss still "
-            "creeping down."
-        )
-    if curv["best_epoch"] < curv["last_epoch"]:
+    above = curv["above_best"]
+    if above > 1e-3:
         return (
             f"The gradient is not zero, and the loss was no longer falling: its lowest value came at epoch "
-            f"{curv['best_epoch']}, and the mini-batch steps since have jostled it back up a little."
+            f"{curv['best_epoch']}, and the mini-batch steps since have pushed it {above:.1%} above that."
         )
-    return "The gradient is not zero, and the loss rose over the last epoch: mini-batch steps jostle it."
+    if curv["still_falling"]:
+        return "The gradient is not zero: training stopped because its epochs ran out, with the loss still falling."
+    return "The gradient is not zero, and the loss has levelled off: mini-batch steps jostle it up and down."
 
 
 # ----- page --------------------------------------------------------------------------------------
@@ -580,7 +606,8 @@ def render(ctx: Context) -> None:
 
     if over["snapshots"] < 3:
         st.info(
-            "A run this short has too few snapshots for a path to cut along. Choose a smaller step or more epochs.",
+            "A run this short has too few snapshots for a path to cut along. Choose more epochs or the other "
+            "optimiser.",
             icon=":material/info:",
         )
         return
@@ -745,16 +772,18 @@ def _fan_caption(fan: dict) -> str:
             f"cuts {_plural(end, 'leads', 'lead')} downhill there. Pick an earlier snapshot or train longer."
         )
     text = (
-        f"At epoch {fan['epoch_early']}, {early} of {count} random cuts {_plural(early, 'leads', 'lead')} downhill "
-        f"on one side; at the end, {end} {_plural(end, 'does', 'do')}."
+        f"At epoch {fan['epoch_early']}, {early} of {count} random cuts {_plural(early, 'leads', 'lead')} downhill; "
+        f"at the end, {end} {_plural(end, 'does', 'do')}."
     )
     if end == 0:
         return text + (
-            " As far as these directions can see, the network ends at the bottom of a bowl: the median cut rises by "
+            " Along every one of these directions the network ends at the bottom of a bowl: the median cut rises by "
             f"{fan['rise']['end']:.3g} within one step."
         )
     if end < early:
-        return text + " Training has taken it down most of the slopes these directions feel, but not all."
+        return (
+            text + f" Training has flattened {early - end} of them; {end} still {_plural(end, 'leads', 'lead')} down."
+        )
     return text + " These directions still find ways down at the end: training has not settled yet."
 
 
@@ -769,10 +798,15 @@ def _loss_caption(over: dict) -> str:
         )
     if start - end <= 0:
         return f"The loss did not fall: {start:.3f} at the start, {end:.3f} at the end."
+    if early > start:
+        return (
+            f"The loss first rose, from {start:.3f} at the start to {early:.3f} at epoch {over['epoch_early']} "
+            f"(dashed), before falling to {end:.3f} at the end."
+        )
     share = (start - early) / (start - end)
     return (
-        f"By epoch {over['epoch_early']} (dashed) the loss had made {share:.0%} of its fall: {start:.3f} at the start, "
-        f"{early:.3f} then, {end:.3f} at the end."
+        f"By epoch {over['epoch_early']} (dashed) the loss had made {min(share, 1):.0%} of its fall: {start:.3f} at "
+        f"the start, {early:.3f} then, {end:.3f} at the end."
     )
 
 
@@ -781,7 +815,7 @@ def _eigen_caption(curv: dict) -> str:
         f"Within ±{EIGEN_SPAN:g} along the steepest direction the loss climbs by {curv['rise']:.3g}. Along the most "
         "negative one "
     )
-    if curv["drop"] > 1e-3 * curv["loss"]:
+    if _real_dip(curv):
         return text + (
             f"it does go down: by {curv['drop']:.2g} ({curv['drop'] / curv['loss']:.1%} of the loss), lowest "
             f"{curv['drop_at']:.2g} away. A real way down, but a gentle one that a slow optimiser takes many steps "
@@ -805,9 +839,14 @@ def _line_caption(plane: dict) -> str:
             f"Along the straight line the loss goes from {start:.3f} to {end:.3f} but not monotonically: it rises by "
             f"up to {plane['bump']:.3g} on the way, unlike most networks Goodfellow et al. (2015) looked at."
         )
+    if abs(beyond - end) < 1e-3 * end:
+        return text + " Past the trained weights it stays level, as far as t = 1.25."
     if beyond > end:
         return text + f" Past the trained weights it rises again, to {beyond:.3f} at t = 1.25."
-    return text + f" Past the trained weights it keeps falling, to {beyond:.3f} at t = 1.25: training stopped early."
+    return text + (
+        f" Past the trained weights it keeps falling, to {beyond:.3f} at t = 1.25: training stopped before the lowest "
+        "point of this line."
+    )
 
 
 SECTION = Section(
