@@ -93,6 +93,16 @@ def training_loss(frame: pd.DataFrame, early: int, *, chart_title: str, subtitle
     return fit_width(alt.layer(rule, line), 220, title=title(chart_title, subtitle))
 
 
+def _zero_rule(frame: pd.DataFrame, panel: str, axis: str) -> alt.Chart:
+    """A dashed line at 0 on ``axis`` ("x" or "y"), once per facet panel (not once per data row)."""
+    return (
+        alt.Chart(frame)
+        .transform_aggregate(n="count()", groupby=[panel])
+        .mark_rule(color=NEUTRAL, strokeDash=[2, 2])
+        .encode(**{axis: alt.datum(0)})
+    )
+
+
 def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title: str, columns: int = 4,
                panel: int = 132) -> alt.FacetChart:  # fmt: skip
     """Small multiples of 1-D cuts: ``panel`` (a title, one per cut, in ``order``), ``alpha`` (how
@@ -115,13 +125,7 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
             alt.Tooltip("change:Q", format=".3g", title="loss change"),
         ],
     )
-    # One zero line per panel (not one per data row).
-    zero = (
-        alt.Chart(frame)
-        .transform_aggregate(n="count()", groupby=["panel"])
-        .mark_rule(color=NEUTRAL, strokeDash=[2, 2])
-        .encode(x=alt.datum(0))
-    )
+    zero = _zero_rule(frame, "panel", "x")
     lines = base.mark_line(strokeWidth=2)
     return (
         alt.layer(zero, lines)
@@ -215,12 +219,7 @@ def fan(frame: pd.DataFrame, *, chart_title: str, subtitle: str, panel: int = 26
             ],
         )
     )
-    zero = (
-        alt.Chart(frame)
-        .transform_aggregate(n="count()", groupby=["moment"])
-        .mark_rule(color=NEUTRAL, strokeDash=[2, 2])
-        .encode(y=alt.datum(0))
-    )
+    zero = _zero_rule(frame, "moment", "y")
     return (
         alt.layer(zero, chart)
         .properties(width=panel, height=round(panel * 0.7))
