@@ -38,6 +38,15 @@ def _settle(page, charts: int, timeout_ms: int = 120_000) -> None:
     page.wait_for_timeout(300)
 
 
+def _wait_for_update(page, query: str, text: str, charts: int) -> None:
+    """After a control changed: the link holds ``query``, the page shows ``text``, every chart is
+    drawn again and no exception box appeared."""
+    page.wait_for_function(f"() => window.location.search.includes('{query}')", timeout=30_000)
+    page.wait_for_function(f"() => document.body.innerText.includes('{text}')", timeout=60_000)
+    _settle(page, charts=charts)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_full_page_draws_every_chart_without_errors(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server)
@@ -63,12 +72,7 @@ def test_landscape_section_draws_and_follows_the_weight_control(server, browser)
     box = page.get_by_role("spinbutton", name="Weight to cut along")
     box.fill("5")
     box.press("Enter")
-    page.wait_for_function("() => window.location.search.includes('landscape.weight=5')", timeout=30_000)
-    page.wait_for_function(
-        "() => document.body.innerText.includes('Your weight (input 1 → hidden 1 unit 5)')", timeout=60_000
-    )
-    _settle(page, charts=9)
-    assert page.locator('[data-testid="stException"]').count() == 0
+    _wait_for_update(page, "landscape.weight=5", "Your weight (input 1 → hidden 1 unit 5)", charts=9)
     page.close()
 
 
@@ -80,11 +84,8 @@ def test_a_control_reruns_and_lands_in_the_url(server, browser):
     assert "local minimum" in verdict
     group = page.locator('[data-testid="stButtonGroup"]').first
     group.get_by_text("3", exact=True).click()
-    page.wait_for_function("() => window.location.search.includes('descent.net_lr=3')", timeout=30_000)
     # The worked example is recomputed with the new step size: w moves by 3 times the gradient.
-    page.wait_for_function("() => document.body.innerText.includes('− 3 × (')", timeout=60_000)
-    _settle(page, charts=5)
-    assert page.locator('[data-testid="stException"]').count() == 0
+    _wait_for_update(page, "descent.net_lr=3", "− 3 × (", charts=5)
     page.close()
 
 

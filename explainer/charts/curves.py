@@ -6,7 +6,16 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explainer.charts.theme import END_COLORS, NEUTRAL, OKABE_ITO, STALL_COLORS, color_scale, fit_width, title
+from explainer.charts.theme import (
+    END_COLORS,
+    NEUTRAL,
+    OKABE_ITO,
+    STALL_COLORS,
+    color_scale,
+    fit_width,
+    title,
+    top_legend,
+)
 
 #: Smallest gradient norm drawn on a log axis (an exact zero has no logarithm).
 GRAD_FLOOR = 1e-16
@@ -43,7 +52,7 @@ def _bands(stalls: pd.DataFrame | None) -> list[alt.Chart]:
                 "kind:N",
                 title="stalled on",
                 scale=color_scale(STALL_COLORS, stalls["kind"]),
-                legend=alt.Legend(orient="top", direction="horizontal"),
+                legend=top_legend(),
             ),
             tooltip=[
                 alt.Tooltip("kind:N", title="stalled on"),

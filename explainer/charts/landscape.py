@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from explainer.charts import maps
-from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, title
+from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, title, top_legend
 
 #: The two moments every cut is drawn at.
 WHEN_COLORS = {"early": OKABE_ITO["orange"], "end": OKABE_ITO["blue"]}
@@ -117,7 +117,7 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
             "when:N",
             title="weights at",
             scale=color_scale(WHEN_COLORS, frame["when"]),
-            legend=alt.Legend(orient="top", direction="horizontal") if several else None,
+            legend=top_legend() if several else None,
         ),
         tooltip=[
             alt.Tooltip("when:N"),
@@ -160,7 +160,7 @@ def cut_tally(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt.La
             "course:N",
             title=None,
             scale=color_scale(TALLY_COLORS, frame["course"]),
-            legend=alt.Legend(orient="top", direction="horizontal"),
+            legend=top_legend(),
         ),
         order=order,
         tooltip=[alt.Tooltip("moment:N"), alt.Tooltip("course:N", title="cut"), alt.Tooltip("cuts:Q", format=",")],
@@ -183,7 +183,7 @@ def slope_spread(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt
                 "when:N",
                 title="weights at",
                 scale=color_scale(WHEN_COLORS, frame["when"]),
-                legend=alt.Legend(orient="top", direction="horizontal"),
+                legend=top_legend(),
             ),
             tooltip=[
                 alt.Tooltip("when:N"),
@@ -210,7 +210,7 @@ def fan(frame: pd.DataFrame, *, chart_title: str, subtitle: str, panel: int = 26
                 "course:N",
                 title=None,
                 scale=color_scale(DOWNHILL_COLORS, frame["course"]),
-                legend=alt.Legend(orient="top", direction="horizontal"),
+                legend=top_legend(),
             ),
             tooltip=[
                 alt.Tooltip("direction:N"),

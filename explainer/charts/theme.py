@@ -68,6 +68,11 @@ def fit_width(chart, height: int, **props):
     )
 
 
+def top_legend() -> alt.Legend:
+    """A one-line legend above the plot (for line charts whose series are few)."""
+    return alt.Legend(orient="top", direction="horizontal")
+
+
 def color_scale(mapping: dict[str, str], present=None) -> alt.Scale:
     """An ordinal colour scale over ``mapping``'s keys (restricted to ``present`` if given)."""
     keys = [k for k in mapping if present is None or k in set(present)]

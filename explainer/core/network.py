@@ -223,18 +223,12 @@ class NetworkLoss:
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
         n = len(self.X)
         chunk = max(1, min(len(thetas), max_floats // (n * max(o for _, o in self.shapes))))
-        out = np.empty(len(thetas))
-        self._losses_into(thetas, 0, len(thetas), chunk, out)
-        return out
-
-    def _losses_into(self, thetas, begin: int, end: int, chunk: int, out: np.ndarray) -> None:
-        """Write the losses of ``thetas[begin:end]`` into ``out[begin:end]``, ``chunk`` at a time."""
-        n = len(self.X)
         hidden = _IN_PLACE[self.activation]
         last = len(self.shapes) - 1
-        buffers = [np.empty((min(chunk, end - begin), n, o)) for _, o in self.shapes]
-        for start in range(begin, end, chunk):
-            Ws, bs = self.unpack(thetas[start : min(start + chunk, end)])
+        buffers = [np.empty((chunk, n, o)) for _, o in self.shapes]
+        out = np.empty(len(thetas))
+        for start in range(0, len(thetas), chunk):
+            Ws, bs = self.unpack(thetas[start : start + chunk])
             m = len(Ws[0])
             a = self.X
             for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
@@ -242,6 +236,7 @@ class NetworkLoss:
                 z += b[:, None, :]
                 a = OUTPUTS[self.output](z) if k == last else hidden(z)
             out[start : start + m] = self._data_loss(a) + self._penalty(Ws)
+        return out
 
     # ----- derivatives --------------------------------------------------------------------
 

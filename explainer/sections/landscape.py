@@ -137,6 +137,11 @@ def overview(data: str, activation: str, optimizer: str, epochs: int, seed: int,
     )
 
 
+def _moment_names(run, k: int) -> dict[str, str]:
+    """How charts name the early snapshot ``k`` and the end."""
+    return {"early": f"epoch {int(run.epochs[k])}", "end": f"end (epoch {int(run.epochs[-1])})"}
+
+
 def _sample_weights(net, chosen: int, k: int, seed: int) -> list[int]:
     """The reader's weight and ``k - 1`` others drawn across every layer's matrix and the biases."""
     rng = np.random.default_rng(seed + 101)
@@ -225,7 +230,7 @@ def every_weight_view(data: str, activation: str, optimizer: str, epochs: int, s
                        "perfectly flat": int(flat.sum())}  # fmt: skip
         grads[when] = net.gradient(theta)
     epoch_early = int(run.epochs[k])
-    moment_names = {"early": f"epoch {epoch_early}", "end": f"end (epoch {int(run.epochs[-1])})"}
+    moment_names = _moment_names(run, k)
     seen = {course for counts in every.values() for course, n in counts.items() if n}  # no empty legend entries
     tally = pd.DataFrame(
         [dict(moment=moment_names[when], order=i, course=course, cuts=n) for i, (when, counts) in
@@ -269,7 +274,7 @@ def fan_view(data: str, activation: str, optimizer: str, epochs: int, seed: int,
     centre = FAN_POINTS // 2
     frames, downhill, rise = [], {}, {}
     epoch_early = int(run.epochs[k])
-    names = {"early": f"epoch {epoch_early}", "end": f"end (epoch {int(run.epochs[-1])})"}
+    names = _moment_names(run, k)
     for order, (when, theta) in enumerate((("early", run.thetas[k]), ("end", run.thetas[-1]))):
         dirs = landscape.filter_normalise(net, raw, theta)
         c = landscape.cuts(net, theta, dirs, alphas)
@@ -344,7 +349,6 @@ def plane_view(data: str, activation: str, optimizer: str, epochs: int, seed: in
         off_max_epoch=int(run.epochs[int(np.argmax(pp.off_plane))]),
         distance=float(np.linalg.norm(run.thetas[0] - run.thetas[-1])),
         travelled=travelled,
-        grid_min=float(z.min()),
         path=path,
         line=line_frame,
         bump=bump,
