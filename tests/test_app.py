@@ -300,9 +300,11 @@ def test_landscape_numbers_come_from_the_network(page):
     held = landscape.path_plane(run_.thetas).held
     assert f"This plane holds {held:.1%} of the path" in text
     low, high = extreme_eigenvalues(lambda v: net.hvp(run_.thetas[-1], v), net.n_params, k=1, seed=0, tol=1e-6)
-    metrics = {m.label: m.value for m in page.metric}
-    assert metrics["Largest Hessian eigenvalue"] == f"{high[0]:.3g}"
-    assert metrics["Smallest Hessian eigenvalue"] == f"{low[0]:.2g}"
+    metrics = {m.label: float(m.value.replace("−", "-")) for m in page.metric}
+    # The page's eigsh run also returns eigenvectors, so its eigenvalues may differ from these in
+    # the last bits: compare the printed (3 and 2 significant digit) numbers within their rounding.
+    assert metrics["Largest Hessian eigenvalue"] == pytest.approx(high[0], rel=5e-3)
+    assert metrics["Smallest Hessian eigenvalue"] == pytest.approx(low[0], rel=5e-2)
     # The verdict follows the curvature: a negative eigenvalue makes the flat end a saddle.
     verdict = _verdicts(page)[1]
     assert verdict == ("refined" if low[0] < -1e-3 * high[0] else "confirmed")

@@ -110,8 +110,8 @@ def test_heat_frame_cells_tile_the_window():
     xs, ys = np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0])
     frame = maps.heat_frame(xs, ys, np.arange(6.0).reshape(2, 3))
     assert len(frame) == 6
-    assert frame["x"].min() == -0.5 and frame["x2"].max() == 2.5
-    assert frame["y"].min() == -1.0 and frame["y2"].max() == 3.0
+    assert frame["x"].min() == pytest.approx(-0.5) and frame["x2"].max() == pytest.approx(2.5)
+    assert frame["y"].min() == pytest.approx(-1.0) and frame["y2"].max() == pytest.approx(3.0)
     assert np.allclose(frame["x2"] - frame["x"], 1.0)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.core.network import _IN_PLACE
+from explainer.core.network import IN_PLACE
 
 
 def axis_directions(n_params: int, indices) -> np.ndarray:
@@ -85,10 +85,10 @@ def axis_cuts(net, theta, alphas, indices=None) -> np.ndarray:
     Ws, bs = net.unpack(theta)
     layers = net.activations(theta)
     zs = [layers[k] @ W + b for k, (W, b) in enumerate(zip(Ws, bs, strict=True))]
-    act = _IN_PLACE[net.activation]  # every array it meets below is a fresh temporary
+    act = IN_PLACE[net.activation]  # every array it meets below is a fresh temporary
     last = len(Ws) - 1
     n = len(net.X)
-    base_penalty = float(net._penalty(Ws))
+    base_penalty = float(net.penalty(Ws))
     weight_at = np.cumsum([0] + [i * o for i, o in net.shapes])
     bias_at = weight_at[-1] + np.cumsum([0] + [o for _, o in net.shapes])
     wanted = np.arange(net.n_params) if indices is None else np.asarray(indices, dtype=int).ravel()
@@ -96,7 +96,7 @@ def axis_cuts(net, theta, alphas, indices=None) -> np.ndarray:
         raise ValueError(f"weight indices must lie in [0, {net.n_params})")
     # A binary classifier's loss needs only the samples that a move changes (see below).
     sparse_output = net.loss_name == "binary_log_loss" and net.shapes[-1][1] == 1
-    base_samples = net._sample_losses(zs[last][:, 0], net.Y[:, 0]) if sparse_output else None
+    base_samples = net.sample_losses(zs[last][:, 0], net.Y[:, 0]) if sparse_output else None
     result = np.full((net.n_params, alphas.size), np.nan)
     need = np.zeros(net.n_params, dtype=bool)
     need[wanted] = True
@@ -157,7 +157,7 @@ def _sparse_output_losses(net, change, w_out, z_out, base_samples) -> np.ndarray
     sample = np.broadcast_to(np.arange(change.shape[-1]), change.shape)[moved]
     gain = np.zeros(change.shape)
     y = net.Y[sample, 0]
-    gain[moved] = net._sample_losses(z_out[sample] + w_out * change[moved], y) - base_samples[sample]
+    gain[moved] = net.sample_losses(z_out[sample] + w_out * change[moved], y) - base_samples[sample]
     return base_samples.mean() + gain.mean(axis=-1)
 
 

@@ -47,8 +47,9 @@ def _softmax(z):
 
 OUTPUTS = {"identity": lambda z: z, "logistic": _logistic, "softmax": _softmax}
 
-# The same hidden activations, in place on real arrays: the hot loop of loss_many.
-_IN_PLACE = {
+#: The same hidden activations, in place on real arrays: the hot loop of loss_many and of the
+#: one-weight cuts in :mod:`explainer.core.landscape`.
+IN_PLACE = {
     "identity": lambda z: z,
     "tanh": lambda z: np.tanh(z, out=z),
     "logistic": lambda z: expit(z, out=z),
@@ -184,18 +185,23 @@ class NetworkLoss:
         """:meth:`_data_loss` of the output layer's pre-activations ``z (..., n, outputs)``."""
         if self.loss_name != "binary_log_loss" or z.shape[-1] != 1:
             return self._data_loss(OUTPUTS[self.output](z))
-        return self._sample_losses(z[..., 0], np.broadcast_to(self.Y[:, 0], z.shape[:-1])).mean(axis=-1)
+        return self.sample_losses(z[..., 0], np.broadcast_to(self.Y[:, 0], z.shape[:-1])).mean(axis=-1)
 
     @staticmethod
-    def _sample_losses(z, y):
-        """Binary log-loss of each sample from its logit ``z`` and label ``y``, computed exactly
-        as scikit-learn does (probability, clipped to ``[eps, 1 - eps]``, then ``-log p`` or
-        ``-log(1 - p)``), so that it agrees with :meth:`loss` to the last bit."""
+    def sample_losses(z, y):
+        """Binary log-loss of each sample from its logit ``z`` and its 0/1 label ``y``, by the
+        very operations scikit-learn's ``binary_log_loss`` runs per sample: the probability
+        ``expit(z)`` clipped to ``[eps, 1 - eps]``, then ``xlogy(y, p) + xlogy(1 - y, 1 - p)``.
+        Each sample's value is therefore scikit-learn's own on any machine; a mean over samples
+        may still differ from scikit-learn's in the last bits, since numpy may sum in another
+        order."""
         eps = np.finfo(float).eps
         p = np.clip(expit(z), eps, 1 - eps)
-        return -np.log(np.where(y > 0.5, p, 1 - p))
+        return -(xlogy(y, p) + xlogy(1 - y, 1 - p))
 
-    def _penalty(self, Ws):
+    def penalty(self, Ws):
+        """scikit-learn's L2 term, ``alpha / 2 * sum of squared weights / n``, for the weight
+        matrices ``Ws`` (biases are not penalised); works on a batch of networks too."""
         return 0.5 * self.alpha * sum((W * W).sum(axis=(-2, -1)) for W in Ws) / len(self.X)
 
     def activations(self, theta, X=None) -> list[np.ndarray]:
@@ -208,7 +214,7 @@ class NetworkLoss:
         """scikit-learn's training loss at ``theta (n_params,)``."""
         Ws, bs = self.unpack(np.asarray(theta, dtype=float))
         p = self._forward(Ws, bs, self.X)[-1]
-        return float(self._data_loss(p) + self._penalty(Ws))
+        return float(self._data_loss(p) + self.penalty(Ws))
 
     value = loss  # so that a NetworkLoss is an objective for explainer.core.optimize.descend
 
@@ -223,7 +229,7 @@ class NetworkLoss:
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
         n = len(self.X)
         chunk = max(1, min(len(thetas), max_floats // (n * max(o for _, o in self.shapes))))
-        hidden = _IN_PLACE[self.activation]
+        hidden = IN_PLACE[self.activation]
         last = len(self.shapes) - 1
         buffers = [np.empty((chunk, n, o)) for _, o in self.shapes]
         out = np.empty(len(thetas))
@@ -235,7 +241,7 @@ class NetworkLoss:
                 z = np.matmul(a, W, out=buffers[k][:m])  # (m, n, out): one matrix product per network
                 z += b[:, None, :]
                 a = OUTPUTS[self.output](z) if k == last else hidden(z)
-            out[start : start + m] = self._data_loss(a) + self._penalty(Ws)
+            out[start : start + m] = self._data_loss(a) + self.penalty(Ws)
         return out
 
     # ----- derivatives --------------------------------------------------------------------

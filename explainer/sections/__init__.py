@@ -1,7 +1,7 @@
 """The walkthrough, in order. Only sections that are built are listed."""
 
 from explainer.sections import critical_points, descent, landscape
-from explainer.sections.base import Context, Section
+from explainer.ui.section import Context, Section
 
 SECTIONS: tuple[Section, ...] = (descent.SECTION, landscape.SECTION, critical_points.SECTION)
 

@@ -11,11 +11,11 @@ from explainer.core.contours import contour_segments, quantile_levels
 from explainer.core.optimize import METHODS
 from explainer.core.surfaces import SURFACES
 from explainer.core.traps import END_LABELS, grid_descent
-from explainer.sections.base import ARTICLE, Context, Section
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached
 from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart, spec
+from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = "critical-points"
 MAP_SURFACES = ("four-traps", "double-well", "six-hump-camel", "himmelblau")

@@ -13,11 +13,11 @@ from explainer.core.optimize import descend
 from explainer.core.stalls import surface_stalls
 from explainer.core.surfaces import SURFACES
 from explainer.core.traps import flat_tolerance, label_end, slope_scale
-from explainer.sections.base import ARTICLE, Context, Section
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached
 from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart, spec
+from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = "descent"
 DEMO_SURFACES = ("double-well", "four-traps", "rosenbrock", "saddle", "monkey-saddle", "six-hump-camel", "tanh-plateau")

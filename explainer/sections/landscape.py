@@ -14,11 +14,11 @@ from explainer.core import landscape
 from explainer.core.contours import contour_segments, quantile_levels
 from explainer.core.curvature import extreme_eigenvalues
 from explainer.core.training import make_dataset, train_path
-from explainer.sections.base import ARTICLE, Context, Section
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached
 from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart, spec
+from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = "landscape"
 HIDDEN = (64, 64)

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
-from explainer.sections.base import ARTICLE, Section
 from explainer.ui import controls as ui
+from explainer.ui.section import ARTICLE, Section
 
 #: Parameters that are not controls: ours (``section``) and Streamlit's own.
 RESERVED = frozenset({"section", "embed", "embed_options"})

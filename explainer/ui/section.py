@@ -1,4 +1,7 @@
-"""What every section is: a slug, a title, its controls, and a render function."""
+"""What every section is, to the page: a slug, a title, its controls, and a render function.
+
+The sections build these; the page only reads them, so this type lives with the page helpers
+(`explainer/ui/` knows no particular section)."""
 
 from __future__ import annotations
 
