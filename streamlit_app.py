@@ -31,8 +31,9 @@ body = st.container()
 seed = page.footer(st.container()) if single else page.sidebar(SECTIONS)
 
 context = Context(seed=seed)
+numbers = {s.slug: i for i, s in enumerate(SECTIONS, start=1)}
 with body:
     for section in shown:
         # A control reruns its own section only. (Streamlit's parallel fragments were tried for the
         # first full run: on two cores the GIL made them slower, 7.1 s against 6.6 s.)
-        st.fragment(section.render)(context)
+        st.fragment(page.draw)(section, numbers[section.slug], context)

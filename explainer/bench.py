@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,32 +77,30 @@ def _child(warm_runs: int, section: str | None = None) -> dict:
 
 
 def _sections(seed: int = 0) -> dict[str, float]:
-    """Time of each section's cached computations on first call (without Streamlit's cache)."""
-    from explainer.sections import critical_points, descent, landscape
+    """Time of each section's analyses on first call, at the default settings (no Streamlit cache;
+    the charts they feed are not included)."""
+    from explainer.core.analyses import critical_points, descent, landscape
+    from explainer.core.claims import descent as best_fit
 
-    key = (landscape.DATA.default, landscape.ACTIVATION.default, landscape.OPTIMIZER.default,
-           landscape.EPOCHS.default, seed)  # fmt: skip
-    early = landscape.EARLY.default
+    settings = replace(landscape.DEFAULT, seed=seed)
+    path = {}
+
+    def train():
+        path["run"] = landscape.train(settings)
+
     jobs = {
-        "descent: network lesson": lambda: descent.network_lesson.__wrapped__(seed, descent.NET_STEP.default),
-        "descent: surface run + sweep": lambda: descent.surface_run.__wrapped__(
-            "double-well", *descent.SURFACES["double-well"].start, descent.STEP_SIZE.default, descent.STEPS.default
-        ),
-        "descent: saddle lesson": lambda: descent.saddle_lesson.__wrapped__(),
-        "critical-points: grid descent": lambda: critical_points.basins.__wrapped__(
-            "four-traps", "gd", 0.1, critical_points.STEPS.default, critical_points.GRID.default, 0.0, seed
-        ),
-        "landscape: training (snapshots)": lambda: landscape.trained.__wrapped__(*key),
-        "landscape: data + loss curve": lambda: landscape.overview.__wrapped__(*key, early),
-        "landscape: 8 one-weight cuts": lambda: landscape.axis_view.__wrapped__(
-            *key, early, landscape.WEIGHT.default - 1, landscape.SPAN.default
-        ),
-        "landscape: all 4,417 weight cuts": lambda: landscape.every_weight_view.__wrapped__(
-            *key, early, landscape.SPAN.default
-        ),
-        "landscape: random cuts": lambda: landscape.fan_view.__wrapped__(*key, early, landscape.DIRECTIONS.default),
-        "landscape: path plane + line": lambda: landscape.plane_view.__wrapped__(*key),
-        "landscape: Hessian extremes": lambda: landscape.curvature_view.__wrapped__(*key),
+        "descent: network lesson": lambda: descent.network_lesson(replace(descent.DEFAULT_LESSON, seed=seed)),
+        "descent: surface run + sweep": lambda: descent.surface_run(descent.DEFAULT_RUN),
+        "descent: grid of starts (claim)": lambda: best_fit.best_fit_evidence(descent.start_grid(descent.DEFAULT_GRID)),
+        "descent: saddle aim": descent.saddle_aim,
+        "critical-points: grid descent": lambda: critical_points.basins(critical_points.DEFAULT),
+        "landscape: training (snapshots)": train,
+        "landscape: data + loss curve": lambda: landscape.overview(path["run"], settings),
+        "landscape: 8 one-weight cuts": lambda: landscape.weight_cuts(path["run"], settings),
+        "landscape: all 4,417 weight cuts": lambda: landscape.every_weight(path["run"], settings),
+        "landscape: random cuts": lambda: landscape.random_cuts(path["run"], settings),
+        "landscape: path plane + line": lambda: landscape.path_plane(path["run"], settings),
+        "landscape: Hessian extremes": lambda: landscape.curvature(path["run"], settings),
     }
     times = {}
     for name, job in jobs.items():
@@ -144,13 +143,10 @@ def _network_figures(seed: int = 0, repeat: int = 3) -> None:
     from sklearn.metrics import log_loss
 
     from explainer.core import landscape as core
+    from explainer.core.analyses import landscape
     from explainer.core.curvature import extreme_eigenvalues
-    from explainer.sections import landscape
 
-    run = landscape.trained.__wrapped__(
-        landscape.DATA.default, landscape.ACTIVATION.default, landscape.OPTIMIZER.default, landscape.EPOCHS.default,
-        seed,
-    )  # fmt: skip
+    run = landscape.train(replace(landscape.DEFAULT, seed=seed))
     net, theta = run.net, run.thetas[-1]
     plane = core.path_plane(run.thetas)
     side = 41
@@ -301,10 +297,12 @@ def main(argv=None) -> None:
     print(f"  budget {BUDGET_COLD_S:.1f} s -> {cold / BUDGET_COLD_S:.0%} of budget")
     print(f"full page, warm rerun (caches full): median {warm * 1000:.0f} ms over {args.repeat * args.warm} runs")
     print(f"  budget {BUDGET_WARM_S * 1000:.0f} ms -> {warm / BUDGET_WARM_S:.0%} of budget")
-    single = [_child(0, "landscape")["cold_script"] for _ in range(args.repeat)]
-    alone = statistics.median(single)
-    print(f"landscape section alone (?section=landscape), cold: median {alone:.2f} s over {args.repeat} runs")
-    print(f"  budget {BUDGET_COLD_S:.1f} s -> {alone / BUDGET_COLD_S:.0%} of budget")
+    from explainer.sections import SECTIONS
+
+    for section in SECTIONS:
+        alone = statistics.median(_child(0, section.slug)["cold_script"] for _ in range(args.repeat))
+        print(f"{section.slug} alone (?section={section.slug}), cold: median {alone:.2f} s over {args.repeat} runs")
+        print(f"  budget {BUDGET_COLD_S:.1f} s -> {alone / BUDGET_COLD_S:.0%} of budget")
     print("first-call time of each cached computation (this process, imports already paid):")
     for name, seconds in _sections().items():
         print(f"  {name:34s} {seconds * 1000:7.0f} ms")

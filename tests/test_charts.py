@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from explainer.charts import curves, maps
-from explainer.charts.theme import END_COLORS, STALL_COLORS
+from explainer.charts.theme import END_COLORS, STALL_COLORS, SWEEP_COLORS
+from explainer.core import kinds
 from explainer.core.contours import contour_segments, quantile_levels
 from explainer.core.surfaces import SURFACES
 
@@ -92,7 +93,9 @@ def test_map_critical_points_are_the_surfaces(map_spec, surface):
     rows = data_of(map_spec, markers)
     assert len(rows) == len(surface.critical_points)
     assert {r["kind"] for r in rows} == {"global-minimum", "local-minimum", "saddle"}
-    assert markers["encoding"]["shape"]["field"] == "name"
+    # The shape encodes the kind's id; the legend spells it out.
+    assert markers["encoding"]["shape"]["field"] == "kind"
+    assert "global minimum" in markers["encoding"]["shape"]["legend"]["labelExpr"]
 
 
 def test_map_keeps_the_aspect_ratio_of_its_window(map_spec):
@@ -124,14 +127,17 @@ def test_basin_layer_colours_follow_the_end_labels():
             "y2": [1.0, 1.0],
             "x0": [0.5, 1.5],
             "y0": [0.5, 0.5],
-            "end": ["local minimum", "global minimum"],
+            "end": [kinds.LOCAL_MINIMUM, kinds.GLOBAL_MINIMUM],
             "steps": [10, 20],
         }
     )
     spec = maps.compose([maps.basin_layer(cells, ((0, 2), (0, 1)))], bounds=((0, 2), (0, 1)), chart_title="B").to_dict()
-    scale = layers(spec)[0]["encoding"]["color"]["scale"]
-    assert scale["domain"] == ["global minimum", "local minimum"]  # in END_LABELS order
-    assert scale["range"] == [END_COLORS["global minimum"], END_COLORS["local minimum"]]
+    color = layers(spec)[0]["encoding"]["color"]
+    assert color["scale"]["domain"] == [kinds.GLOBAL_MINIMUM, kinds.LOCAL_MINIMUM]  # in END_KINDS order
+    assert color["scale"]["range"] == [END_COLORS[kinds.GLOBAL_MINIMUM], END_COLORS[kinds.LOCAL_MINIMUM]]
+    # Data carry ids; the legend and the tooltip show the names.
+    assert "local minimum" in color["legend"]["labelExpr"]
+    assert any(t.get("calculate", "").endswith("[datum.end]") for t in layers(spec)[0]["transform"])
 
 
 def test_run_curves_are_two_stretching_panels_with_stalls_and_events():
@@ -166,10 +172,16 @@ def test_decades_span_the_data():
 
 
 def test_lr_sweep_marks_the_stability_limit_and_the_choice():
-    sweep = pd.DataFrame({"lr": [0.01, 0.1, 1.0], "steps": [900, 90, 3], "outcome": ["converged"] * 2 + ["diverged"]})
+    sweep = pd.DataFrame(
+        {"lr": [0.01, 0.1, 1.0], "steps": [900, 90, 3], "outcome": [kinds.SWEEP_CONVERGED] * 2 + [kinds.SWEEP_DIVERGED]}
+    )
     spec = curves.lr_sweep(sweep, limit=0.667, chosen=0.1, chart_title="Step size").to_dict()
     views = layers(spec)
     assert [mark_type(v) for v in views] == ["point", "rule", "text"]
+    color, shape = views[0]["encoding"]["color"], views[0]["encoding"]["shape"]
+    assert color["scale"]["range"] == [SWEEP_COLORS[kinds.SWEEP_CONVERGED], SWEEP_COLORS[kinds.SWEEP_DIVERGED]]
+    assert shape["scale"]["range"] == ["circle", "cross"]  # distinct markers per outcome, one legend
+    assert "ran out of steps" in color["legend"]["labelExpr"]
     assert views[0]["encoding"]["x"]["scale"]["type"] == "log"
     labels = [r["label"] for r in data_of(spec, views[1])]
     assert labels == ["2/λ = 0.667", "yours: 0.1"]
@@ -177,7 +189,7 @@ def test_lr_sweep_marks_the_stability_limit_and_the_choice():
 
 
 def test_lr_sweep_without_a_limit_has_only_the_choice():
-    sweep = pd.DataFrame({"lr": [0.01], "steps": [10], "outcome": ["converged"]})
+    sweep = pd.DataFrame({"lr": [0.01], "steps": [10], "outcome": [kinds.SWEEP_CONVERGED]})
     spec = curves.lr_sweep(sweep, limit=None, chosen=0.01, chart_title="t").to_dict()
     assert [r["label"] for r in data_of(spec, layers(spec)[1])] == ["yours: 0.01"]
 
@@ -192,11 +204,12 @@ def test_training_curves_one_line_per_step_size():
 
 
 def test_end_counts_bars_with_shares():
-    counts = pd.DataFrame({"end": ["local minimum", "global minimum"], "runs": [3, 7], "share": [0.3, 0.7]})
+    counts = pd.DataFrame({"end": [kinds.LOCAL_MINIMUM, kinds.GLOBAL_MINIMUM], "runs": [3, 7], "share": [0.3, 0.7]})
     spec = curves.end_counts(counts, chart_title="Ends").to_dict()
     bar, text = layers(spec)
     assert mark_type(bar) == "bar" and mark_type(text) == "text"
-    assert bar["encoding"]["y"]["sort"] == ["global minimum", "local minimum"]
+    assert bar["encoding"]["y"]["sort"] == [kinds.GLOBAL_MINIMUM, kinds.LOCAL_MINIMUM]
+    assert "global minimum" in bar["encoding"]["y"]["axis"]["labelExpr"]
     assert text["encoding"]["text"]["field"] == "share"
 
 
@@ -217,28 +230,30 @@ def test_specs_are_plain_json_without_nan():
 
 def test_landscape_charts_are_valid_and_titled():
     from explainer.charts import landscape as lc
+    from explainer.core import kinds
 
     rng = np.random.default_rng(0)
     xs = np.linspace(-1, 1, 5)
     cells = maps.heat_frame(xs, xs, rng.uniform(size=(5, 5))).rename(columns={"loss": "p"})
-    points = pd.DataFrame({"x": [0.1, -0.2], "y": [0.3, 0.0], "label": ["class 0", "class 1"]})
+    points = pd.DataFrame({"x": [0.1, -0.2], "y": [0.3, 0.0], "label": [0, 1]})
     boundary = pd.DataFrame({"x": [0.0], "y": [-1.0], "x2": [0.5], "y2": [1.0]})
     a = np.linspace(-1, 1, 3)
     cut = pd.DataFrame(
         {"panel": np.repeat(["#1: a", "#2: b"], 3), "order": np.repeat([0, 1], 3), "alpha": np.tile(a, 2),
-         "change": np.tile(a**2 - 0.1 * a, 2), "when": "end"}
+         "change": np.tile(a**2 - 0.1 * a, 2), "when": kinds.END}
     )  # fmt: skip
-    spread = pd.DataFrame({"slope": [1e-6, 1e-3, 1e-1], "share": [0.1, 0.5, 1.0], "when": "early"})
+    spread = pd.DataFrame({"slope": [1e-6, 1e-3, 1e-1], "share": [0.1, 0.5, 1.0], "when": kinds.EARLY})
+    moments = {kinds.EARLY: "epoch 1", kinds.END: "end (epoch 40)"}
     fan = pd.DataFrame(
-        {"moment": "epoch 1", "order": [0, 0, 0], "direction": [1, 1, 1], "alpha": a, "change": [-0.1, 0.0, 0.1],
-         "course": "goes downhill"}
+        {"moment": kinds.EARLY, "order": [0, 0, 0], "direction": [1, 1, 1], "alpha": a, "change": [-0.1, 0.0, 0.1],
+         "course": kinds.DOWNHILL}
     )  # fmt: skip
     charts = {
         "decision": lc.decision_map(cells, points, boundary, chart_title="T", subtitle="s"),
         "loss": lc.training_loss(pd.DataFrame({"epoch": [0, 1], "loss": [0.7, 0.5]}), 1, chart_title="T", subtitle="s"),
-        "cuts": lc.cut_panels(cut, chart_title="T", subtitle="s", x_title="change in this weight"),
-        "spread": lc.slope_spread(spread, chart_title="T", subtitle="s"),
-        "fan": lc.fan(fan, chart_title="T", subtitle="s"),
+        "cuts": lc.cut_panels(cut, moments=moments, chart_title="T", subtitle="s", x_title="change in this weight"),
+        "spread": lc.slope_spread(spread, moments=moments, chart_title="T", subtitle="s"),
+        "fan": lc.fan(fan, moments=moments, chart_title="T", subtitle="s"),
         "line": lc.straight_line(pd.DataFrame({"t": a, "loss": [1.0, 0.5, 0.2]}), chart_title="T", subtitle="s"),
         "plane": lc.path_plane_map(
             maps.heat_frame(xs, xs, rng.uniform(size=(5, 5))),

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from explainer.core import traps
+from explainer.core import kinds, traps
 from explainer.core.contours import contour_segments, quantile_levels
-from explainer.core.experiments import lr_sweep, saddle_escape, stability_limit
+from explainer.core.experiments import lr_sweep, saddle_escape, stability, stability_limit
+from explainer.core.ground import label_ends, map_scales
 from explainer.core.surfaces import SURFACES
 
 # ----- contours ---------------------------------------------------------------------------------
@@ -104,18 +105,11 @@ def test_grid_starts_shape_inset_and_order():
 @pytest.fixture(scope="module")
 def four_traps_labeller():
     s = SURFACES["four-traps"]
-    lr, steps = 0.1, 1500
-    _, _, z = s.grid(41)
-    kw = dict(
-        still=1e-3 * traps.slope_scale(s),
-        flat_tol=traps.flat_tolerance(s, lr, steps),
-        global_value=s.global_minimum_value,
-        value_tol=1e-3 * float(np.ptp(z)),
-    )
+    scales = map_scales(s)
 
     def label(xy, stop_reason="converged", grad_norm=None):
         g = float(np.linalg.norm(s.gradient(xy))) if grad_norm is None else grad_norm
-        return traps.label_end(s, xy, g, stop_reason, **kw)
+        return str(label_ends(s, [xy], [g], [stop_reason], scales)[0])
 
     return s, label
 
@@ -123,10 +117,10 @@ def four_traps_labeller():
 @pytest.mark.parametrize(
     ("kind", "label"),
     [
-        ("global-minimum", "global minimum"),
-        ("local-minimum", "local minimum"),
-        ("saddle", "saddle"),
-        ("plateau", "plateau"),
+        ("global-minimum", kinds.GLOBAL_MINIMUM),
+        ("local-minimum", kinds.LOCAL_MINIMUM),
+        ("saddle", kinds.END_SADDLE),
+        ("plateau", kinds.PLATEAU),
     ],
 )
 def test_label_end_at_four_traps_critical_points(four_traps_labeller, kind, label):
@@ -141,18 +135,23 @@ def test_label_end_on_slopes_and_divergence(four_traps_labeller):
     s, lab = four_traps_labeller
     for xy in [(0.4, 0.2), (0.0, 0.0), (1.5, 1.4)]:  # the table's edge, the bowl between the wells
         assert np.linalg.norm(s.gradient(xy)) > 0.5
-        assert lab(xy) == "still moving"
+        assert lab(xy) == kinds.STILL_MOVING
     gmin = next(p.xy for p in s.critical_points if p.kind == "global-minimum")
-    assert lab(gmin, stop_reason="diverged") == "diverged"
-    # The table's flat top is a plateau even if the run is cut before its gradient is tiny.
-    assert lab((0.4, 1.4), grad_norm=1.0) == "plateau"
+    assert lab(gmin, stop_reason="diverged") == kinds.DIVERGED
+    # A run cut before its slope is small has not stopped anywhere, even on the table's flat top.
+    assert lab((0.4, 1.4), grad_norm=1.0) == kinds.STILL_MOVING
+    assert lab((0.4, 1.4)) == kinds.PLATEAU
 
 
-def test_flat_tolerance_and_curvature_scale():
+def test_map_scales_do_not_depend_on_any_run():
     s = SURFACES["double-well"]
-    assert traps.curvature_scale(s) == pytest.approx(3.0)  # largest |eigenvalue|: 3 at (-1, 0)
-    assert traps.flat_tolerance(s, 0.1, 1500) == pytest.approx(0.03)  # max(1/150, 0.01 * 3)
-    assert traps.flat_tolerance(s, 0.001, 100) == pytest.approx(10.0)  # max(1/0.1, 0.03)
+    scales = map_scales(s)
+    assert scales.curvature == pytest.approx(3.0)  # largest |eigenvalue|: 3 at (-1, 0)
+    assert scales.flat == pytest.approx(3e-3)
+    assert scales.global_value == pytest.approx(-7 / 12)
+    assert scales.size == pytest.approx(5.0)  # the window (-2, 2) x (-1.5, 1.5)
+    assert scales.still == pytest.approx(1e-3 * scales.slope)
+    assert scales.slow == pytest.approx(5e-2 * scales.slope)
 
 
 # ----- grid descent -----------------------------------------------------------------------------
@@ -166,20 +165,20 @@ def well_gd():
 def test_grid_descent_double_well_gd(well_gd):
     s = SURFACES["double-well"]
     counts = well_gd.counts()
-    assert set(counts) == set(traps.END_LABELS)
+    assert set(counts) == set(kinds.END_KINDS)
     assert sum(counts.values()) == 225
-    assert counts["global minimum"] > 0 and counts["local minimum"] > 0
-    assert counts["diverged"] == 0
+    assert counts[kinds.GLOBAL_MINIMUM] > 0 and counts[kinds.LOCAL_MINIMUM] > 0
+    assert counts[kinds.DIVERGED] == 0
     assert well_gd.starts.shape == (225, 2)
     listed = {p.kind: np.array(p.xy) for p in s.critical_points}
-    for label, kind in (("global minimum", "global-minimum"), ("local minimum", "local-minimum")):
+    for label, kind in ((kinds.GLOBAL_MINIMUM, "global-minimum"), (kinds.LOCAL_MINIMUM, "local-minimum")):
         ends = well_gd.ends[well_gd.labels == label]
         assert len(ends) > 0
         assert np.linalg.norm(ends - listed[kind], axis=1).max() < 1e-3
     # Plain descent cannot cross the saddle at x = 1/2 (y decouples): the side decides.
     starts_x = well_gd.starts[:, 0]
-    assert (well_gd.labels[starts_x > 0.5] == "local minimum").all()
-    assert (well_gd.labels[starts_x < 0.5] == "global minimum").all()
+    assert (well_gd.labels[starts_x > 0.5] == kinds.LOCAL_MINIMUM).all()
+    assert (well_gd.labels[starts_x < 0.5] == kinds.GLOBAL_MINIMUM).all()
 
 
 @pytest.fixture(scope="module")
@@ -191,13 +190,13 @@ def test_noise_carries_more_runs_to_the_global_minimum(well_gd, well_noisy):
     # The shallow valley at x = 1 is only 7/192 deep: noise of this size shakes runs out of it.
     noisy = well_noisy.counts()
     assert sum(noisy.values()) == 225
-    assert noisy["global minimum"] > well_gd.counts()["global minimum"]
-    assert noisy["global minimum"] >= 200
+    assert noisy[kinds.GLOBAL_MINIMUM] > well_gd.counts()[kinds.GLOBAL_MINIMUM]
+    assert noisy[kinds.GLOBAL_MINIMUM] >= 200
 
 
 def test_noisy_grid_descent_ends_are_where_labels_say(well_noisy):
     listed = np.array(next(p.xy for p in SURFACES["double-well"].critical_points if p.kind == "global-minimum"))
-    ends = well_noisy.ends[well_noisy.labels == "global minimum"]
+    ends = well_noisy.ends[well_noisy.labels == kinds.GLOBAL_MINIMUM]
     assert np.linalg.norm(ends - listed, axis=1).max() < 1e-3
 
 
@@ -205,13 +204,13 @@ def test_grid_descent_on_four_traps_stalls():
     res = traps.grid_descent(SURFACES["four-traps"], side=9, steps=1500)
     counts = res.counts()
     assert sum(counts.values()) == 81
-    assert counts["global minimum"] > 0 and counts["local minimum"] > 0 and counts["plateau"] > 0
+    assert counts[kinds.GLOBAL_MINIMUM] > 0 and counts[kinds.LOCAL_MINIMUM] > 0 and counts[kinds.PLATEAU] > 0
     # A run that ends in a minimum spends its last stretch there, and never gets away.
     for label, run in zip(res.labels, res.stalls, strict=True):
-        if label.endswith("minimum"):
-            assert run and run[-1].kind == "minimum" and not run[-1].escaped
+        if label in (kinds.GLOBAL_MINIMUM, kinds.LOCAL_MINIMUM):
+            assert run and run[-1].kind == kinds.STALL_MINIMUM and not run[-1].escaped
     escaped = {row["kind"]: row for row in res.escapes()}
-    assert {"saddle", "plateau"} <= set(escaped)
+    assert {kinds.STALL_SADDLE, kinds.STALL_PLATEAU} <= set(escaped)
     for row in escaped.values():
         assert row["runs"] >= 1 and row["longest_steps"] >= row["median_steps"] >= max(10, 1500 // 100)
 
@@ -239,8 +238,8 @@ def test_lr_sweep_small_converges_large_diverges():
     s = SURFACES["double-well"]
     lam_max = 3.0  # the largest curvature at either minimum
     res = lr_sweep(s, (1.8, 1.2), [0.01, 0.1, 3 * 2 / lam_max], steps=3000)
-    assert list(res.outcome[:2]) == ["converged", "converged"]
-    assert res.outcome[2] == "diverged"
+    assert list(res.outcome[:2]) == [kinds.SWEEP_CONVERGED, kinds.SWEEP_CONVERGED]
+    assert res.outcome[2] == kinds.SWEEP_DIVERGED
     assert np.isfinite(res.final_loss).all()
     assert (res.steps >= 1).all()
     assert res.final_loss[0] == pytest.approx(1 / 12, abs=1e-9)  # from x > 1/2 gd stays in the shallow valley
@@ -258,7 +257,7 @@ def test_lr_sweep_on_quadratic_bowl():
 
     res = lr_sweep(Bowl(), (1.0, 1.0), [0.1, 0.45, 0.55, 1.0], steps=5000)
     # Stable below 2 / lambda_max = 0.5, unstable above.
-    assert list(res.outcome) == ["converged", "converged", "diverged", "diverged"]
+    assert list(res.outcome) == [kinds.SWEEP_CONVERGED] * 2 + [kinds.SWEEP_DIVERGED] * 2
 
 
 def test_stability_limit():
@@ -275,10 +274,35 @@ def test_a_run_thrown_off_the_map_is_not_called_converged():
     # From the four-traps default start, a step of 3 flings the ball onto the bowl's flat outer
     # rim, far off the map, where its gradient underflows: it must not count as a fast success.
     s = SURFACES["four-traps"]
-    sweep = lr_sweep(s, s.start, [0.1, 3.0], steps=1000)
-    assert sweep.outcome.tolist() == ["converged", "left the map"]
+    scales = map_scales(s)
+    sweep = lr_sweep(s, s.start, [0.1, 3.0], steps=1000, still=scales.still)
+    assert sweep.outcome.tolist() == [kinds.SWEEP_CONVERGED, kinds.SWEEP_AWAY_RESTED]
     far = np.array([[15.0, -4.9]])
-    assert (
-        traps.label_ends(s, far, [0.0], ["converged"], still=1e-3, flat_tol=1e-2, global_value=-1.8, value_tol=1e-3)[0]
-        == "left the map"
-    )
+    assert label_ends(s, far, [0.0], ["converged"], scales)[0] == kinds.LEFT_MAP
+
+
+def test_a_run_still_sliding_off_the_map_is_not_at_rest():
+    # On x^2 - y^2 a small step from (1, 0.5) slides away along y for ever: off the map after
+    # 1000 steps, but with a slope in the hundreds, so it has come to rest nowhere.
+    s = SURFACES["saddle"]
+    scales = map_scales(s)
+    sweep = lr_sweep(s, (1.0, 0.5), [0.003, 0.01], steps=1000, still=scales.still)
+    assert set(sweep.outcome) <= {kinds.SWEEP_AWAY_MOVING, kinds.SWEEP_DIVERGED}
+    moving = sweep.outcome == kinds.SWEEP_AWAY_MOVING
+    assert moving.any() and (sweep.final_grad[moving] > 1.0).all()
+
+
+def test_the_stability_bound_and_the_direction_that_sets_it():
+    # The double well's local minimum (1, 0) curves by 1 along x and 2 along y: the bound 2/2 = 1
+    # comes from y. A start on y = 0 never excites y, so steps up to 2/1 = 2 still converge.
+    s = SURFACES["double-well"]
+    on_axis = stability(s, (1.0, 0.0), np.array([[0.8, 0.0], [0.9, 0.0]]))
+    assert on_axis.limit == pytest.approx(1.0) and on_axis.second_limit == pytest.approx(2.0)
+    assert abs(on_axis.direction[1]) == pytest.approx(1.0)
+    assert on_axis.excited == 0.0
+    sweep = lr_sweep(s, (0.8, 0.0), [0.5, 1.2, 1.9, 2.1], steps=2000)
+    assert sweep.outcome.tolist()[:3] == [kinds.SWEEP_CONVERGED] * 3
+    assert sweep.outcome[3] != kinds.SWEEP_CONVERGED  # past 2 / 1 even the x direction overshoots
+    off_axis = stability(s, (1.0, 0.0), np.array([[0.8, 0.3]]))
+    assert off_axis.excited == pytest.approx(0.3)
+    assert lr_sweep(s, (0.8, 0.3), [1.2], steps=2000).outcome.tolist() == [kinds.SWEEP_DIVERGED]

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from explainer.core import curvature
+from explainer.core import curvature, kinds
+from explainer.core.ground import Ground, map_scales
 from explainer.core.stalls import find_stalls, surface_stalls
 from explainer.core.surfaces import SURFACES
 
@@ -29,29 +30,27 @@ def test_classify_and_index(ev, kind, idx):
     assert curvature.index(ev) == idx
 
 
-def test_relative_threshold_both_sides():
-    # Zero means within tol * max|ev| (here 1e-6 * 1e6 = 1) of zero.
-    assert curvature.classify([1e6, -1e-3]) == "minimum"
-    assert curvature.classify([1e6, -0.999]) == "minimum"
-    assert curvature.index([1e6, -0.999]) == 0
-    assert curvature.classify([1e6, -1.001]) == "saddle"
-    assert curvature.index([1e6, -1.001]) == 1
-    # A looser relative tolerance swallows more.
-    assert curvature.classify([1e6, -1.001], tol=1e-5) == "minimum"
-    assert curvature.classify([-1e6, 1.001]) == "saddle"
-    assert curvature.classify([-1e6, 0.999]) == "maximum"
+def test_a_negative_eigenvalue_beyond_round_off_is_never_a_minimum():
+    # However gentle, a direction that bends down makes a saddle, even when the flat tolerance is
+    # far larger than it: the tolerance decides flatness, round-off decides the signs.
+    assert curvature.classify([1.0, -1e-6], tol=0.1) == "saddle"
+    assert curvature.index([1.0, -1e-6]) == 1
+    assert curvature.classify([1e6, -1e-2]) == "saddle"
+    # Within round-off of the largest eigenvalue (1e-9 of it) a sign does not count.
+    assert curvature.classify([1e6, -1e-4]) == "minimum"
+    assert curvature.index([1e6, -1e-4]) == 0
+    assert curvature.classify([-1e6, 1e-4]) == "maximum"
 
 
-def test_absolute_floor():
-    assert curvature.classify([1e-6, 1e-6]) == "minimum"  # above the default floor 1e-7
-    assert curvature.classify([5e-8, -5e-8]) == "flat"  # below it
-    assert curvature.classify([1e-7, -1e-7], atol=1e-6) == "flat"
-    assert curvature.classify([2e-6, -1e-7], atol=1e-6) == "minimum"
-    assert curvature.classify([2e-6, -2e-6], atol=1e-6) == "saddle"
-    assert curvature.index([-2e-6, -5e-7], atol=1e-6) == 1
-    # The floor wins over the relative threshold only when it is larger.
-    assert curvature.classify([10.0, -0.5], atol=1.0) == "minimum"
-    assert curvature.classify([10.0, -1.5], atol=1.0) == "saddle"
+def test_the_flat_tolerance_is_absolute_and_only_decides_flatness():
+    assert curvature.classify([1e-6, 1e-6]) == "minimum"  # above the default 1e-7
+    assert curvature.classify([5e-8, -5e-8]) == "flat"
+    assert curvature.classify([5e-3, -5e-3], tol=1e-2) == "flat"
+    assert curvature.classify([2e-2, -5e-3], tol=1e-2) == "saddle"
+    # index with a tolerance counts only the clearly negative directions.
+    assert curvature.index([-2.0, -5e-3, 1.0], tol=1e-2) == 1
+    assert curvature.index([-2.0, -5e-3, 1.0]) == 2
+    assert curvature.directions([-2.0, -5e-3, 1.0], 1e-2) == (1, 1, 1)
 
 
 def test_classify_rejects_non_finite_and_accepts_a_matrix_of_eigenvalues():
@@ -60,16 +59,6 @@ def test_classify_rejects_non_finite_and_accepts_a_matrix_of_eigenvalues():
     with pytest.raises(ValueError):
         curvature.classify([np.inf, 1.0])
     assert curvature.classify(np.array([[1.0, -1.0]])) == "saddle"
-
-
-@pytest.mark.parametrize(("lr", "steps", "expected"), [(0.1, 1000, 0.01), (0.01, 50, 2.0), (1.0, 1, 1.0)])
-def test_flat_tolerance_formula(lr, steps, expected):
-    assert curvature.flat_tolerance(lr, steps) == pytest.approx(expected, rel=1e-12)
-
-
-def test_flat_tolerance_guards_zero():
-    assert curvature.flat_tolerance(0.0, 100) == pytest.approx(1e12)
-    assert np.isfinite(curvature.flat_tolerance(0.1, 0))
 
 
 def test_eigenvalues_sorted_from_surface():
@@ -152,36 +141,39 @@ def test_two_stalls_in_order():
     assert stalls[0].loss == pytest.approx(8.0) and stalls[1].loss == pytest.approx(3.0)
 
 
+def ground(ev, *, drop=0.0, flat=1e-3, sectors=(0, 0)) -> Ground:
+    """A hand-built reading of the ground with Hessian eigenvalues ``ev``."""
+    ev = np.asarray(ev, dtype=float)
+    shape = curvature.classify(ev, tol=flat)
+    up, down, level = curvature.directions(ev, flat)
+    return Ground(shape, tuple(ev), 0.0, up, down, level, *sectors, drop)
+
+
 @pytest.mark.parametrize(
-    ("ev", "kind", "idx"),
+    ("ev", "drop", "kind", "idx"),
     [
-        ([1.0, 2.0], "minimum", 0),
-        ([-1.0, 2.0], "saddle", 1),
-        ([-1.0, -0.5, 2.0], "saddle", 2),
-        ([-1.0, -2.0], "maximum", 2),
-        ([1e-12, -1e-12], "plateau", 0),
+        ([1.0, 2.0], 0.0, kinds.STALL_MINIMUM, 0),
+        ([1.0, 2.0], 0.5, kinds.STALL_VALLEY, 0),  # curved up all round, but its bottom is far lower
+        ([-1.0, 2.0], 0.0, kinds.STALL_SADDLE, 1),
+        ([-1.0, -0.5, 2.0], 0.0, kinds.STALL_SADDLE, 2),
+        ([-1.0, -2.0], 0.0, kinds.STALL_MAXIMUM, 2),
+        ([-1.0, -1e-6], 0.0, kinds.STALL_PLATEAU, 2),  # down one way, flat the other: a plateau's rim
+        ([1e-12, -1e-12], 0.0, kinds.STALL_PLATEAU, 1),
     ],
 )
-def test_stall_labels_from_eigenvalues(ev, kind, idx):
+def test_stall_labels_from_the_ground(ev, drop, kind, idx):
     losses, grads = curve_with_flat_stretch()
     asked = []
 
-    def eigen(i):
+    def read(i):
         asked.append(i)
-        return np.array(ev)
+        return ground(ev, drop=drop)
 
-    (s,) = find_stalls(losses, grads, window=25, eigenvalues=eigen)
+    (s,) = find_stalls(losses, grads, window=25, loss_tol=0.1, ground=read)
     assert s.kind == kind
     assert s.index == idx
+    assert s.eigenvalues == tuple(ev)
     assert asked == [s.at]
-
-
-def test_flat_tol_turns_gentle_curvature_into_plateau():
-    losses, grads = curve_with_flat_stretch()
-    (s,) = find_stalls(losses, grads, window=25, eigenvalues=lambda i: np.array([-1e-4, 5e-5]))
-    assert s.kind == "saddle"
-    (s,) = find_stalls(losses, grads, window=25, eigenvalues=lambda i: np.array([-1e-4, 5e-5]), flat_tol=1e-3)
-    assert s.kind == "plateau"
 
 
 def test_mismatched_lengths_raise():
@@ -203,7 +195,7 @@ def test_surface_stalls_on_the_saddle_escape():
 
     s = SURFACES["saddle"]
     run = descend(s, (1.0, 1e-6), "gd", lr=0.01, steps=1000, tol=0)
-    stalls = surface_stalls(s, run, flat_tol=1e-8, window=50, grad_tol=0.05, loss_tol=1e-3)
+    stalls = surface_stalls(s, run, map_scales(s), window=50)
     assert len(stalls) == 1
     assert stalls[0].kind == "saddle" and stalls[0].index == 1
     assert stalls[0].escaped is True

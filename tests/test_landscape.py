@@ -4,6 +4,7 @@ with the loss point by point, and a path plane that holds a planar path exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from explainer.core import landscape
+from explainer.core import kinds, landscape
+from explainer.core.analyses import landscape as analysis
 from explainer.core.network import NetworkLoss, flat_weights
 from explainer.core.training import glorot_init, make_curve, make_dataset, train_path
 
@@ -264,3 +266,135 @@ def test_one_weight_cuts_match_the_loss_where_the_output_saturates():
     fast = landscape.axis_cuts(net, theta, alphas)
     slow = landscape.cuts(net, theta, landscape.axis_directions(net.n_params, np.arange(net.n_params)), alphas)
     np.testing.assert_allclose(fast, slow, rtol=1e-12)
+
+
+# ----- the section's analysis (explainer.core.analyses.landscape) -------------------------------------
+
+
+def test_cut_courses_are_ids():
+    cuts = 1.0 + np.array([[1.0, 0.5, 0.0, 0.5, 1.0], [-0.1, 0.0, 0.0, 0.2, 0.4], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    assert landscape.courses(cuts, 2).tolist() == [kinds.NO_WAY_DOWN, kinds.DOWNHILL, kinds.FLAT_CUT]
+    np.testing.assert_array_equal(landscape.courses(cuts, 2) == kinds.DOWNHILL, landscape.goes_downhill(cuts, 2))
+
+
+#: A short run and narrow cuts: quick, and narrow enough that some biases of dead units stay dead.
+SHORT = analysis.Settings(epochs=10, span=0.5)
+
+
+@pytest.fixture(scope="module")
+def short():
+    return analysis.train(SHORT)
+
+
+def test_the_network_is_the_one_the_section_describes(short):
+    assert short.n_params == analysis.N_PARAMS == 4417
+    assert sum(i * o for i, o in short.net.shapes) == analysis.N_WEIGHTS == 4288
+    assert list(short.epochs) == list(range(11)) and short.diverged_at is None
+    assert analysis.Settings("moons", "relu", "adam", 40, 0, 1, 1000, 2.0, 12) == analysis.DEFAULT
+
+
+def test_settings_keep_only_what_an_analysis_reads(short):
+    s = dataclasses.replace(SHORT, weight=5, directions=8, early=2)
+    only = s.only("early")
+    assert (only.data, only.epochs, only.seed, only.early) == ("moons", 10, 0, 2)
+    assert (only.weight, only.span, only.directions) == (None, None, None)
+    # An analysis handed settings without a field it reads fails, instead of caching under a false key.
+    with pytest.raises(TypeError):
+        analysis.weight_cuts(short, s.only("early", "span"))
+    with pytest.raises(TypeError):
+        analysis.random_cuts(short, s.only("early"))
+    assert analysis.overview(short, s.only("early")).early == analysis.overview(short, s).early == 2
+
+
+def test_the_overview_reads_the_run(short):
+    over = analysis.overview(short, SHORT)
+    assert over.epoch_early == 1 and over.epochs_run == 10 and not over.too_short
+    assert over.loss_end == short.losses[-1] and over.loss_start == short.losses[0]
+    assert set(np.unique(over.labels)) == {0, 1} and 0.5 < over.accuracy <= 1
+    assert over.prob.shape == (analysis.DECISION_SIDE, analysis.DECISION_SIDE) and over.boundary.shape[1] == 4
+    late = analysis.overview(short, dataclasses.replace(SHORT, early=80))
+    assert late.epoch_early == 10  # an early snapshot past the run's end is its last one
+
+
+def test_every_weight_tallies_each_cut_once(short):
+    every = analysis.every_weight(short, SHORT)
+    for moment in kinds.MOMENTS:
+        assert set(every.tally[moment]) == set(kinds.CUT_COURSES)
+        assert sum(every.tally[moment].values()) == analysis.N_PARAMS
+    assert every.downhill(kinds.EARLY) > every.downhill(kinds.END)  # ten epochs flatten many cuts
+    # Only a bias can have an exactly flat cut or a zero slope: every weight carries the L2 penalty.
+    assert np.all(np.flatnonzero(every.slopes[kinds.END] == 0) >= analysis.N_WEIGHTS)
+    assert 0 < every.flat_off <= every.tally[kinds.END][kinds.FLAT_CUT]
+    assert 0 < every.zero_off <= every.zero_slopes
+    assert every.median(kinds.END) < every.median(kinds.EARLY)
+    assert every.offsets == (-0.5, -0.25, 0.25, 0.5)
+
+
+def test_weight_cuts_pass_through_the_network_and_say_why_a_cut_is_flat(short):
+    every = analysis.every_weight(short, SHORT)
+    cuts = analysis.weight_cuts(short, dataclasses.replace(SHORT, weight=5))
+    assert cuts.picks[0] == 4 and len(set(cuts.picks)) == analysis.N_AXIS_CUTS
+    assert cuts.chosen == "input 1 → hidden 1 unit 5" == short.net.describe(4)
+    np.testing.assert_allclose(cuts.losses[kinds.END][:, cuts.centre], short.losses[-1], rtol=1e-12)
+    np.testing.assert_allclose(cuts.losses[kinds.EARLY][:, cuts.centre], short.losses[1], rtol=1e-12)
+    assert cuts.slope[kinds.END] == pytest.approx(short.net.gradient(short.thetas[-1])[4], rel=1e-12)
+    # A bias whose slope is exactly zero and whose unit stays off even raised by the span: flat, and said why.
+    dead = [int(i) for i in np.flatnonzero(every.slopes[kinds.END] == 0)]
+    flat = [
+        c for c in (analysis.weight_cuts(short, dataclasses.replace(SHORT, weight=i + 1)) for i in dead) if c.flat_end
+    ]
+    assert len(flat) == every.flat_off  # the same units the tally counts
+    assert all(c.into_off and c.data_blind and c.slope[kinds.END] == 0 for c in flat)
+    # A weight leaving a first-layer unit that is off for every point: only the penalty is left along its cut.
+    off = dead[0] - analysis.N_WEIGHTS  # the first dead bias: a hidden 1 unit off for every point
+    assert 0 <= off < analysis.HIDDEN[0]
+    weight = 2 * analysis.HIDDEN[0] + off * analysis.HIDDEN[1]  # its weight into hidden 2 unit 1
+    leaving = analysis.weight_cuts(short, dataclasses.replace(SHORT, weight=weight + 1))
+    assert leaving.chosen.startswith(f"hidden 1 unit {off + 1} → hidden 2 unit 1")
+    assert leaving.data_blind and leaving.from_off and not leaving.flat_end
+
+
+def test_random_cuts_pass_through_the_network(short):
+    fan = analysis.random_cuts(short, dataclasses.replace(SHORT, directions=8))
+    assert fan.count == 8 and not fan.same
+    for moment, k in ((kinds.EARLY, 1), (kinds.END, -1)):
+        assert fan.losses[moment].shape == (8, analysis.FAN_POINTS)
+        np.testing.assert_allclose(fan.losses[moment][:, fan.centre], short.losses[k], rtol=1e-12)
+    assert fan.downhill[kinds.EARLY] >= fan.downhill[kinds.END]
+    same = analysis.random_cuts(short, dataclasses.replace(SHORT, early=80))
+    assert same.same
+
+
+def test_the_path_plane_and_the_line_read_the_run(short):
+    view = analysis.path_plane(short, SHORT)
+    assert 0 < view.held <= 1 + 1e-12
+    np.testing.assert_allclose(view.coords[-1], 0.0, atol=1e-12)
+    assert view.line_start == pytest.approx(short.losses[0], rel=1e-12)
+    assert view.line_end == pytest.approx(short.losses[-1], rel=1e-12)
+    assert view.z.shape == (analysis.PLANE_SIDE, analysis.PLANE_SIDE)
+    assert view.travelled >= view.distance > 0
+    assert view.bounds[0][0] < view.coords[:, 0].min() and view.bounds[0][1] > view.coords[:, 0].max()
+
+
+def test_the_curvature_at_the_end(short):
+    curv = analysis.curvature(short, SHORT)
+    net, theta = short.net, short.thetas[-1]
+    assert curv.failed is None and curv.low < curv.high
+    v = curv.direction
+    assert np.linalg.norm(v) == pytest.approx(1.0, rel=1e-9)
+    assert v @ net.hvp(theta, v) == pytest.approx(curv.low, rel=1e-4, abs=1e-9)
+    assert curv.lowest[len(curv.alphas) // 2] == pytest.approx(curv.loss, rel=1e-12)
+    assert curv.grad_norm == pytest.approx(np.linalg.norm(net.gradient(theta)), rel=1e-12)
+    assert curv.negative == (curv.low < 0) and (curv.bends_down <= curv.negative)
+    assert 1 <= curv.carriers <= analysis.N_PARAMS and 0 < curv.largest_share <= 1
+
+
+def test_a_failed_eigen_search_is_reported_not_raised(short, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("ARPACK error -9999: no luck")
+
+    monkeypatch.setattr(analysis, "extreme_eigenvalues", fail)
+    curv = analysis.curvature(short, SHORT)
+    assert curv.failed == "RuntimeError: ARPACK error -9999: no luck"
+    assert np.isnan(curv.low) and not curv.negative and not curv.bends_down and curv.carriers == 0
+    assert curv.grad_norm > 0 and curv.loss == short.losses[-1]

@@ -31,3 +31,25 @@ def _records(data):
 alt.data_transformers.register("records", _records)
 alt.data_transformers.enable("records")
 disable_debug_mode()
+
+
+class Figure:
+    """A chart ready for the page: its Vega-Lite spec (or a stack of specs that share one finding)
+    and the data frame a reader can export."""
+
+    __slots__ = ("data", "spec")
+
+    def __init__(self, spec: dict | list[dict], data: pd.DataFrame):
+        self.spec = spec
+        self.data = data
+
+
+def figure(chart: alt.TopLevelMixin | list[alt.TopLevelMixin], data: pd.DataFrame) -> Figure:
+    """A :class:`Figure` from one Altair chart or several stacked ones.
+
+    The spec is built once, without schema validation (the page's hot path); the chart tests
+    build every factory's output with validation on.
+    """
+    charts = chart if isinstance(chart, list | tuple) else [chart]
+    specs = [c.to_dict(validate=False) for c in charts]
+    return Figure(specs if isinstance(chart, list | tuple) else specs[0], data)

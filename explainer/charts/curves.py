@@ -11,11 +11,14 @@ from explainer.charts.theme import (
     NEUTRAL,
     OKABE_ITO,
     STALL_COLORS,
+    SWEEP_COLORS,
     color_scale,
     fit_width,
+    names,
     title,
     top_legend,
 )
+from explainer.core import kinds
 
 #: Smallest gradient norm drawn on a log axis (an exact zero has no logarithm).
 GRAD_FLOOR = 1e-16
@@ -42,8 +45,11 @@ def run_frame(losses, grad_norms, every: int = 1) -> pd.DataFrame:
 def _bands(stalls: pd.DataFrame | None) -> list[alt.Chart]:
     if stalls is None or stalls.empty:
         return []
+    legend = top_legend()
+    legend.labelExpr = names(kinds.STALL_NAMES)
     return [
         alt.Chart(stalls)
+        .transform_calculate(ground=names(kinds.STALL_NAMES, "datum.kind"))
         .mark_rect(opacity=0.22)
         .encode(
             x=alt.X("start:Q"),
@@ -52,10 +58,10 @@ def _bands(stalls: pd.DataFrame | None) -> list[alt.Chart]:
                 "kind:N",
                 title="stalled on",
                 scale=color_scale(STALL_COLORS, stalls["kind"]),
-                legend=top_legend(),
+                legend=legend,
             ),
             tooltip=[
-                alt.Tooltip("kind:N", title="stalled on"),
+                alt.Tooltip("ground:N", title="stalled on"),
                 alt.Tooltip("start:Q", title="from step"),
                 alt.Tooltip("end:Q", title="to step"),
                 alt.Tooltip("steps:Q", title="steps"),
@@ -126,30 +132,31 @@ def run_curves(
 def lr_sweep(
     sweep: pd.DataFrame, *, limit: float | None, chosen: float | None, chart_title: str, subtitle: str | None = None
 ) -> alt.LayerChart:
-    """Steps to converge against step size (log axes), coloured by outcome.
+    """Steps to converge against step size (log axes), coloured and shaped by outcome.
 
-    ``sweep`` has ``lr, steps, outcome``; ``limit`` draws the stability bound ``2 / lambda_max``
-    and ``chosen`` the reader's current step size.
+    ``sweep`` has ``lr, steps, outcome`` (ids of ``explainer.core.kinds.SWEEP_OUTCOMES``);
+    ``limit`` draws the stability bound ``2 / lambda_max`` and ``chosen`` the reader's current
+    step size.
     """
-    outcomes = {
-        "converged": OKABE_ITO["blue"],
-        "ran out of steps": OKABE_ITO["orange"],
-        "left the map": OKABE_ITO["sky"],
-        "diverged": OKABE_ITO["vermillion"],
-    }
     x = alt.X("lr:Q", title="step size (learning rate, log)", scale=alt.Scale(type="log"))
+    present = [k for k in SWEEP_COLORS if k in set(sweep["outcome"])]
+    shapes = dict(zip(kinds.SWEEP_OUTCOMES, ("circle", "square", "triangle-up", "triangle-down", "cross"), strict=True))
+    legend = alt.Legend(title="outcome", labelExpr=names(kinds.SWEEP_NAMES))
     points = (
         alt.Chart(sweep)
+        .transform_calculate(result=names(kinds.SWEEP_NAMES, "datum.outcome"))
         .mark_point(filled=True, size=70)
         .encode(
             x=x,
             y=alt.Y("steps:Q", title="steps taken (log)", scale=alt.Scale(type="log")),
-            color=alt.Color("outcome:N", title="outcome", scale=color_scale(outcomes, sweep["outcome"])),
-            shape=alt.Shape("outcome:N", legend=None),
+            color=alt.Color("outcome:N", scale=color_scale(SWEEP_COLORS, present), legend=legend),
+            shape=alt.Shape(
+                "outcome:N", scale=alt.Scale(domain=present, range=[shapes[k] for k in present]), legend=legend
+            ),
             tooltip=[
                 alt.Tooltip("lr:Q", format=".4g", title="step size"),
                 alt.Tooltip("steps:Q"),
-                alt.Tooltip("outcome:N"),
+                alt.Tooltip("result:N", title="outcome"),
             ],
         )
     )
@@ -162,10 +169,12 @@ def lr_sweep(
     if marks:
         frame = pd.DataFrame(marks)
         base = alt.Chart(frame).encode(x=alt.X("lr:Q"))
-        layers.append(base.mark_rule(strokeDash=[5, 3]).encode(color=alt.Color("color:N", scale=None)))
+        # Stroke and fill, not colour: the rules' own colours must stay out of the outcome scale, or
+        # its legend splits from the shapes' legend.
+        layers.append(base.mark_rule(strokeDash=[5, 3]).encode(stroke=alt.Stroke("color:N", scale=None)))
         layers.append(
             base.mark_text(align="left", dx=4, dy=8, fontWeight="bold").encode(
-                text=alt.Text("label:N"), y=alt.YValue(0), color=alt.Color("color:N", scale=None)
+                text=alt.Text("label:N"), y=alt.YValue(0), fill=alt.Fill("color:N", scale=None)
             )
         )
     return fit_width(alt.layer(*layers), 240, title=title(chart_title, subtitle))
@@ -191,16 +200,25 @@ def training_curves(curves: pd.DataFrame, *, chart_title: str, subtitle: str | N
 
 
 def end_counts(counts: pd.DataFrame, *, chart_title: str, subtitle: str | None = None) -> alt.Chart:
-    """Horizontal bars: how many runs ended at each kind of place (``end, runs, share``)."""
+    """Horizontal bars: how many runs ended at each kind of place (``end, runs, share``; ``end``
+    holds ids of ``explainer.core.kinds.END_KINDS``)."""
     order = [k for k in END_COLORS if k in set(counts["end"])]
-    bars = alt.Chart(counts).encode(
-        y=alt.Y("end:N", title=None, sort=order),
-        x=alt.X("runs:Q", title="runs (starts)"),
+    bars = (
+        alt.Chart(counts)
+        .transform_calculate(place=names(kinds.END_NAMES, "datum.end"))
+        .encode(
+            y=alt.Y("end:N", title=None, sort=order, axis=alt.Axis(labelExpr=names(kinds.END_NAMES))),
+            x=alt.X("runs:Q", title="runs (starts)"),
+        )
     )
     return (
         bars.mark_bar().encode(
             color=alt.Color("end:N", scale=color_scale(END_COLORS, order), legend=None),
-            tooltip=[alt.Tooltip("end:N"), alt.Tooltip("runs:Q"), alt.Tooltip("share:Q", format=".0%")],
+            tooltip=[
+                alt.Tooltip("place:N", title="ended at"),
+                alt.Tooltip("runs:Q"),
+                alt.Tooltip("share:Q", format=".0%"),
+            ],
         )
         + bars.mark_text(align="left", dx=3, color=NEUTRAL).encode(text=alt.Text("share:Q", format=".0%"))
     ).properties(

@@ -1,29 +1,49 @@
 """Charts of a real network's loss landscape: the data and decision boundary, 1-D cuts, the
 slopes of every weight's cut, and the loss along the training path's plane and the straight line
-from the start to the solution."""
+from the start to the solution.
+
+Frames carry ids, never display strings: the moment a cut is drawn at is
+:data:`explainer.core.kinds.EARLY` or :data:`~explainer.core.kinds.END` (the charts that show
+moments take ``moments``, a ``{moment id: name}`` table such as ``{"early": "epoch 1", ...}``),
+which way a cut goes is an id of :data:`explainer.core.kinds.CUT_COURSES`, and a training point's
+class is 0 or 1. Legends, headers and tooltips turn ids into names with
+:func:`explainer.charts.theme.names`.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Mapping
 
 import altair as alt
 import pandas as pd
 
 from explainer.charts import maps
-from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, title, top_legend
+from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, title, top_legend
+from explainer.core import kinds
 
 #: The two moments every cut is drawn at.
-WHEN_COLORS = {"early": OKABE_ITO["orange"], "end": OKABE_ITO["blue"]}
-#: Whether a cut falls below the point it passes through.
-DOWNHILL_COLORS = {"goes downhill": OKABE_ITO["vermillion"], "rises both ways": OKABE_ITO["sky"]}
-#: The same for all one-weight cuts, some of which do not change the loss at all.
-TALLY_COLORS = {"goes downhill": OKABE_ITO["vermillion"], "no way down": OKABE_ITO["sky"], "perfectly flat": NEUTRAL}
-CLASS_COLORS = {"class 0": OKABE_ITO["blue"], "class 1": OKABE_ITO["orange"]}
-CLASS_SHAPES = {"class 0": "circle", "class 1": "triangle-up"}
+WHEN_COLORS = {kinds.EARLY: OKABE_ITO["orange"], kinds.END: OKABE_ITO["blue"]}
+#: Which way a cut goes from the point it passes through.
+COURSE_COLORS = {kinds.DOWNHILL: OKABE_ITO["vermillion"], kinds.NO_WAY_DOWN: OKABE_ITO["sky"], kinds.FLAT_CUT: NEUTRAL}
+#: A training point's class (0 or 1).
+CLASS_NAMES = {0: "class 0", 1: "class 1"}
+CLASS_COLORS = {0: OKABE_ITO["blue"], 1: OKABE_ITO["orange"]}
+CLASS_SHAPES = {0: "circle", 1: "triangle-up"}
 
 
-def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFrame, *, chart_title: str,
-                 subtitle: str, size: int = 300) -> alt.LayerChart:  # fmt: skip
+def decision_map(
+    cells: pd.DataFrame,
+    points: pd.DataFrame,
+    boundary: pd.DataFrame,
+    *,
+    chart_title: str,
+    subtitle: str,
+    size: int = 300,
+) -> alt.LayerChart:
     """The network's probability of class 1 over the plane (``x, x2, y, y2, p``), the boundary
-    where it is one half (segments ``x, y, x2, y2``) and the training points (``x, y, label``)."""
+    where it is one half (segments ``x, y, x2, y2``) and the training points (``x, y, label``,
+    the label 0 or 1)."""
     lo_x, hi_x = float(cells["x"].min()), float(cells["x2"].max())
     lo_y, hi_y = float(cells["y"].min()), float(cells["y2"].max())
     x = alt.X("x:Q", title="feature 1", scale=alt.Scale(domain=[lo_x, hi_x], nice=False, zero=False))
@@ -48,24 +68,26 @@ def decision_map(cells: pd.DataFrame, points: pd.DataFrame, boundary: pd.DataFra
     edge = alt.Chart(boundary).encode(x=x, y=y, x2=alt.X2("x2"), y2=alt.Y2("y2"))
     halo = edge.mark_rule(color="white", strokeWidth=4, opacity=0.7, clip=True)
     edge = edge.mark_rule(color="black", strokeWidth=1.8, clip=True)
+    legend = alt.Legend(
+        orient="bottom",
+        direction="horizontal",
+        symbolSize=110,
+        symbolStrokeWidth=0.4,
+        symbolOpacity=1,
+        labelExpr=names(CLASS_NAMES),
+    )
     dots = (
         alt.Chart(points)
+        .transform_calculate(data=names(CLASS_NAMES, "datum.label"))
         .mark_point(size=30, filled=True, opacity=0.95, stroke="black", strokeWidth=0.5)
         .encode(
             x=x,
             y=y,
-            color=alt.Color(
-                "label:N",
-                title="data",
-                scale=color_scale(CLASS_COLORS),
-                legend=alt.Legend(
-                    orient="bottom", direction="horizontal", symbolSize=110, symbolStrokeWidth=0.4, symbolOpacity=1
-                ),
-            ),
+            color=alt.Color("label:N", title="data", scale=color_scale(CLASS_COLORS), legend=legend),
             shape=alt.Shape(
                 "label:N", title="data", scale=alt.Scale(domain=list(CLASS_SHAPES), range=list(CLASS_SHAPES.values()))
             ),
-            tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("y:Q", format=".2f")],
+            tooltip=[alt.Tooltip("data:N"), alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("y:Q", format=".2f")],
         )
     )
     ratio = (hi_y - lo_y) / (hi_x - lo_x)
@@ -81,13 +103,13 @@ def training_loss(frame: pd.DataFrame, early: int, *, chart_title: str, subtitle
     y = alt.Y("loss:Q", title="training loss (log scale)", scale=alt.Scale(type="log"))
     line = (
         alt.Chart(frame)
-        .mark_line(color=WHEN_COLORS["end"], strokeWidth=2.2, point=True)
+        .mark_line(color=WHEN_COLORS[kinds.END], strokeWidth=2.2, point=True)
         .encode(x=x, y=y, tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("loss:Q", format=".4f")])
     )
     marks = pd.DataFrame({"epoch": [early], "what": ["early snapshot"]})
     rule = (
         alt.Chart(marks)
-        .mark_rule(color=WHEN_COLORS["early"], strokeWidth=2, strokeDash=[5, 3])
+        .mark_rule(color=WHEN_COLORS[kinds.EARLY], strokeWidth=2, strokeDash=[5, 3])
         .encode(x=alt.X("epoch:Q"), tooltip=[alt.Tooltip("what:N"), alt.Tooltip("epoch:Q")])
     )
     return fit_width(alt.layer(rule, line), 220, title=title(chart_title, subtitle))
@@ -103,27 +125,46 @@ def _zero_rule(frame: pd.DataFrame, panel: str, axis: str) -> alt.Chart:
     )
 
 
-def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title: str, columns: int = 4,
-               panel: int = 132) -> alt.FacetChart:  # fmt: skip
+def _legend(mapping: Mapping) -> alt.Legend:
+    """A one-line legend above the plot whose labels are the names of the ids in ``mapping``."""
+    legend = top_legend()
+    legend.labelExpr = names(dict(mapping))
+    return legend
+
+
+def cut_panels(
+    frame: pd.DataFrame,
+    *,
+    moments: Mapping[str, str],
+    chart_title: str,
+    subtitle: str,
+    x_title: str,
+    columns: int = 4,
+    panel: int = 132,
+) -> alt.FacetChart:
     """Small multiples of 1-D cuts: ``panel`` (a title, one per cut, in ``order``), ``alpha`` (how
-    far along the cut), ``change`` (loss minus the loss at the point itself) and ``when``
-    (early or end). Each panel has its own vertical scale, the change in loss (named in the
-    subtitle, not on every panel, so that four panels fit a narrow embed)."""
+    far along the cut), ``change`` (loss minus the loss at the point itself) and ``when`` (a
+    moment id, named by ``moments``). Each panel has its own vertical scale, the change in loss
+    (named in the subtitle, not on every panel, so that four panels fit a narrow embed)."""
     several = frame["when"].nunique() > 1
-    base = alt.Chart(frame).encode(
-        x=alt.X("alpha:Q", title=x_title),
-        y=alt.Y("change:Q", title=None),
-        color=alt.Color(
-            "when:N",
-            title="weights at",
-            scale=color_scale(WHEN_COLORS, frame["when"]),
-            legend=top_legend() if several else None,
-        ),
-        tooltip=[
-            alt.Tooltip("when:N"),
-            alt.Tooltip("alpha:Q", format=".3f", title="step"),
-            alt.Tooltip("change:Q", format=".3g", title="loss change"),
-        ],
+    base = (
+        alt.Chart(frame)
+        .transform_calculate(moment=names(dict(moments), "datum.when"))
+        .encode(
+            x=alt.X("alpha:Q", title=x_title),
+            y=alt.Y("change:Q", title=None),
+            color=alt.Color(
+                "when:N",
+                title="weights at",
+                scale=color_scale(WHEN_COLORS, frame["when"]),
+                legend=_legend(moments) if several else None,
+            ),
+            tooltip=[
+                alt.Tooltip("moment:N", title="weights at"),
+                alt.Tooltip("alpha:Q", format=".3f", title="step"),
+                alt.Tooltip("change:Q", format=".3g", title="loss change"),
+            ],
+        )
     )
     zero = _zero_rule(frame, "panel", "x")
     lines = base.mark_line(strokeWidth=2)
@@ -145,34 +186,37 @@ def cut_panels(frame: pd.DataFrame, *, chart_title: str, subtitle: str, x_title:
     )
 
 
-def cut_tally(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt.LayerChart:
+def cut_tally(frame: pd.DataFrame, *, moments: Mapping[str, str], chart_title: str, subtitle: str) -> alt.Chart:
     """How many cuts go downhill, have no way down, or are perfectly flat, at each moment:
-    one stacked bar per moment (``moment, order, course, cuts``); the counts are in the tooltips."""
-    order = alt.Order("rank:Q")
+    one stacked bar per moment (``moment, order, course, cuts``: a moment id named by
+    ``moments``, a course id); the counts are in the tooltips."""
     base = alt.Chart(frame).transform_calculate(
-        rank="indexof(['goes downhill', 'no way down', 'perfectly flat'], datum.course)"
+        rank=f"indexof({json.dumps(list(kinds.CUT_COURSES))}, datum.course)",
+        when=names(dict(moments), "datum.moment"),
+        cut=names(kinds.CUT_NAMES, "datum.course"),
     )
-    y = alt.Y("moment:N", title=None, sort=alt.SortField("order"))
+    y = alt.Y("moment:N", title=None, sort=alt.SortField("order"), axis=alt.Axis(labelExpr=names(dict(moments))))
     bars = base.mark_bar(height=26).encode(
         x=alt.X("cuts:Q", title="one-weight cuts", stack="zero"),
         y=y,
         color=alt.Color(
             "course:N",
             title=None,
-            scale=color_scale(TALLY_COLORS, frame["course"]),
-            legend=top_legend(),
+            scale=color_scale(COURSE_COLORS, frame["course"]),
+            legend=_legend(kinds.CUT_NAMES),
         ),
-        order=order,
-        tooltip=[alt.Tooltip("moment:N"), alt.Tooltip("course:N", title="cut"), alt.Tooltip("cuts:Q", format=",")],
+        order=alt.Order("rank:Q"),
+        tooltip=[alt.Tooltip("when:N", title="weights at"), alt.Tooltip("cut:N"), alt.Tooltip("cuts:Q", format=",")],
     )
     return fit_width(bars, 90, title=title(chart_title, subtitle))
 
 
-def slope_spread(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt.Chart:
-    """The share of weights whose cut is flatter than each slope (``slope, share, when``): one
-    cumulative curve per moment, on a log axis."""
+def slope_spread(frame: pd.DataFrame, *, moments: Mapping[str, str], chart_title: str, subtitle: str) -> alt.Chart:
+    """The share of weights whose cut is flatter than each slope (``slope, share, when``, a moment
+    id named by ``moments``): one cumulative curve per moment, on a log axis."""
     return fit_width(
         alt.Chart(frame)
+        .transform_calculate(moment=names(dict(moments), "datum.when"))
         .mark_line(strokeWidth=2.4, interpolate="step-after")
         .encode(
             x=alt.X(
@@ -183,10 +227,10 @@ def slope_spread(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt
                 "when:N",
                 title="weights at",
                 scale=color_scale(WHEN_COLORS, frame["when"]),
-                legend=top_legend(),
+                legend=_legend(moments),
             ),
             tooltip=[
-                alt.Tooltip("when:N"),
+                alt.Tooltip("moment:N", title="weights at"),
                 alt.Tooltip("slope:Q", format=".1e", title="slope below"),
                 alt.Tooltip("share:Q", format=".1%", title="share of weights"),
             ],
@@ -196,11 +240,15 @@ def slope_spread(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> alt
     )
 
 
-def fan(frame: pd.DataFrame, *, chart_title: str, subtitle: str, panel: int = 260) -> alt.FacetChart:
-    """Cuts along random filter-normalised directions (``moment, direction, alpha, change,
-    course``), one panel per moment, coloured by whether the cut goes downhill."""
+def fan(
+    frame: pd.DataFrame, *, moments: Mapping[str, str], chart_title: str, subtitle: str, panel: int = 260
+) -> alt.FacetChart:
+    """Cuts along random filter-normalised directions (``moment, order, direction, alpha, change,
+    course``: a moment id named by ``moments``, a course id), one panel per moment, coloured by
+    which way the cut goes."""
     chart = (
         alt.Chart(frame)
+        .transform_calculate(cut=names(kinds.CUT_NAMES, "datum.course"))
         .mark_line(strokeWidth=1.6, opacity=0.85)
         .encode(
             x=alt.X("alpha:Q", title="step along the direction (1 = each neuron's own size)"),
@@ -209,11 +257,12 @@ def fan(frame: pd.DataFrame, *, chart_title: str, subtitle: str, panel: int = 26
             color=alt.Color(
                 "course:N",
                 title=None,
-                scale=color_scale(DOWNHILL_COLORS, frame["course"]),
-                legend=top_legend(),
+                scale=color_scale(COURSE_COLORS, frame["course"]),
+                legend=_legend(kinds.CUT_NAMES),
             ),
             tooltip=[
                 alt.Tooltip("direction:N"),
+                alt.Tooltip("cut:N"),
                 alt.Tooltip("alpha:Q", format=".2f", title="step"),
                 alt.Tooltip("change:Q", format=".3g", title="loss change"),
             ],
@@ -224,7 +273,12 @@ def fan(frame: pd.DataFrame, *, chart_title: str, subtitle: str, panel: int = 26
         alt.layer(zero, chart)
         .properties(width=panel, height=round(panel * 0.7))
         .facet(
-            column=alt.Column("moment:N", title=None, sort=alt.SortField("order"), header=alt.Header(labelFontSize=12))
+            column=alt.Column(
+                "moment:N",
+                title=None,
+                sort=alt.SortField("order"),
+                header=alt.Header(labelFontSize=12, labelExpr=names(dict(moments))),
+            )
         )
         .resolve_scale(y="independent")
         .properties(title=title(chart_title, subtitle))
@@ -236,7 +290,7 @@ def straight_line(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> al
     ``t, loss``."""
     line = (
         alt.Chart(frame)
-        .mark_line(color=WHEN_COLORS["end"], strokeWidth=2.4)
+        .mark_line(color=WHEN_COLORS[kinds.END], strokeWidth=2.4)
         .encode(
             x=alt.X("t:Q", title="t  (0 = initial weights, 1 = trained weights)"),
             y=alt.Y("loss:Q", title="training loss"),
@@ -252,20 +306,24 @@ def straight_line(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> al
     return fit_width(alt.layer(rules, line), 220, title=title(chart_title, subtitle))
 
 
-def path_plane_map(heat: pd.DataFrame, segments, path: pd.DataFrame, bounds, *, log_color: bool, chart_title: str,
-                   subtitle: str) -> alt.LayerChart:  # fmt: skip
+def path_plane_map(
+    heat: pd.DataFrame, segments, path: pd.DataFrame, bounds, *, log_color: bool, chart_title: str, subtitle: str
+) -> alt.LayerChart:
     """The loss over the plane of the training path (``heat`` from ``maps.heat_frame``, contour
     ``segments``) with the path on it (``run, step, x, y, loss, off_plane``: one row per epoch,
-    whose dots tell the network's own loss and how far it is off the plane)."""
+    whose dots tell the network's own loss and how far it is off the plane). The colour legend
+    sits below the map, so that map and legend fit half of an 820-pixel embed."""
     titles = ("direction 1 (weight units)", "direction 2 (weight units)")
     dots = [
         alt.Tooltip("step:Q", title="epoch"),
         alt.Tooltip("loss:Q", title="loss of the network itself", format=".4f"),
         alt.Tooltip("off_plane:Q", title="distance off this plane", format=".3f"),
     ]
+    loss = maps.heat_layer(heat, bounds, log_color=log_color, titles=titles)
+    loss.encoding.color.legend = alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)
     return maps.compose(
         [
-            maps.heat_layer(heat, bounds, log_color=log_color, titles=titles),
+            loss,
             maps.contour_layer(segments, bounds, opacity=0.8, titles=titles, color="white"),
             *maps.path_layers(path, bounds, width=2.2, titles=titles, step="epoch", point_tooltips=dots),
         ],

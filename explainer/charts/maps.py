@@ -17,8 +17,10 @@ from explainer.charts.theme import (
     LOSS_SCHEME,
     PATH_COLOR,
     color_scale,
+    names,
     title,
 )
+from explainer.core import kinds
 
 KIND_NAMES = {
     "global-minimum": "global minimum",
@@ -108,8 +110,7 @@ def critical_frame(surface) -> pd.DataFrame:
 def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
     """Critical points as white markers, shaped by kind (filled circles are global minima)."""
     x, y = _axes(bounds)
-    kinds = [k for k in CRITICAL_SHAPES if k in set(points["kind"])]
-    names = [KIND_NAMES[k] for k in kinds]
+    present = [k for k in CRITICAL_SHAPES if k in set(points["kind"])]
     return (
         alt.Chart(points)
         .mark_point(size=140, filled=True, fill="white", stroke="black", strokeWidth=1.5, opacity=1)
@@ -117,10 +118,10 @@ def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
             x=x,
             y=y,
             shape=alt.Shape(
-                "name:N",
+                "kind:N",
                 title="critical point",
-                scale=alt.Scale(domain=names, range=[CRITICAL_SHAPES[k] for k in kinds]),
-                legend=alt.Legend(orient="bottom", direction="horizontal", columns=2),
+                scale=alt.Scale(domain=present, range=[CRITICAL_SHAPES[k] for k in present]),
+                legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, labelExpr=names(KIND_NAMES)),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title="kind"),
@@ -178,9 +179,11 @@ def path_layers(
 
 
 def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:
-    """Each start's cell coloured by where its run ended (``x, x2, y, y2, end, steps``)."""
+    """Each start's cell coloured by where its run ended (``x, x2, y, y2, end, steps``; ``end``
+    holds ids of ``explainer.core.kinds.END_KINDS``)."""
     return (
         alt.Chart(cells)
+        .transform_calculate(place=names(kinds.END_NAMES, "datum.end"))
         .mark_rect(opacity=0.62)
         .encode(
             **_cells(bounds),
@@ -188,10 +191,10 @@ def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:
                 "end:N",
                 title="run ended at",
                 scale=color_scale(END_COLORS, cells["end"]),
-                legend=alt.Legend(orient="right"),
+                legend=alt.Legend(orient="right", labelExpr=names(kinds.END_NAMES)),
             ),
             tooltip=[
-                alt.Tooltip("end:N", title="ended at"),
+                alt.Tooltip("place:N", title="ended at"),
                 alt.Tooltip("x0:Q", title="start x", format=".2f"),
                 alt.Tooltip("y0:Q", title="start y", format=".2f"),
                 alt.Tooltip("steps:Q", title="steps taken"),

@@ -6,7 +6,11 @@ reads on both Streamlit's light and dark backgrounds; loss maps use viridis.
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
+
+from explainer.core import kinds
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -19,24 +23,35 @@ OKABE_ITO = {
     "grey": "#999999",
 }
 
-#: Colour of each place a run can end (see ``explainer.core.traps.END_LABELS``).
+#: Colour of each place a run can end, by id (``explainer.core.kinds.END_KINDS``).
 END_COLORS = {
-    "global minimum": OKABE_ITO["blue"],
-    "local minimum": OKABE_ITO["orange"],
-    "saddle": OKABE_ITO["vermillion"],
-    "plateau": OKABE_ITO["purple"],
-    "still moving": OKABE_ITO["green"],
-    "left the map": OKABE_ITO["sky"],
-    "diverged": OKABE_ITO["grey"],
+    kinds.GLOBAL_MINIMUM: OKABE_ITO["blue"],
+    kinds.LOCAL_MINIMUM: OKABE_ITO["orange"],
+    kinds.END_SADDLE: OKABE_ITO["vermillion"],
+    kinds.END_MAXIMUM: OKABE_ITO["yellow"],
+    kinds.PLATEAU: OKABE_ITO["purple"],
+    kinds.STILL_MOVING: OKABE_ITO["green"],
+    kinds.LEFT_MAP: OKABE_ITO["sky"],
+    kinds.DIVERGED: OKABE_ITO["grey"],
 }
 
-#: Colour of each kind of stall (see ``explainer.core.stalls``).
+#: Colour of each kind of stall, by id (``explainer.core.kinds.STALL_KINDS``).
 STALL_COLORS = {
-    "minimum": OKABE_ITO["blue"],
-    "saddle": OKABE_ITO["vermillion"],
-    "plateau": OKABE_ITO["purple"],
-    "maximum": OKABE_ITO["green"],
-    "unknown": OKABE_ITO["grey"],
+    kinds.STALL_MINIMUM: OKABE_ITO["blue"],
+    kinds.STALL_SADDLE: OKABE_ITO["vermillion"],
+    kinds.STALL_PLATEAU: OKABE_ITO["purple"],
+    kinds.STALL_VALLEY: OKABE_ITO["sky"],
+    kinds.STALL_MAXIMUM: OKABE_ITO["green"],
+    kinds.STALL_UNKNOWN: OKABE_ITO["grey"],
+}
+
+#: Colour of each outcome of a step-size sweep, by id (``explainer.core.kinds.SWEEP_OUTCOMES``).
+SWEEP_COLORS = {
+    kinds.SWEEP_CONVERGED: OKABE_ITO["blue"],
+    kinds.SWEEP_OUT_OF_STEPS: OKABE_ITO["orange"],
+    kinds.SWEEP_AWAY_MOVING: OKABE_ITO["green"],
+    kinds.SWEEP_AWAY_RESTED: OKABE_ITO["sky"],
+    kinds.SWEEP_DIVERGED: OKABE_ITO["vermillion"],
 }
 
 #: Marker shape of each kind of critical point.
@@ -77,3 +92,10 @@ def color_scale(mapping: dict[str, str], present=None) -> alt.Scale:
     """An ordinal colour scale over ``mapping``'s keys (restricted to ``present`` if given)."""
     keys = [k for k in mapping if present is None or k in set(present)]
     return alt.Scale(domain=keys, range=[mapping[k] for k in keys])
+
+
+def names(mapping: dict[str, str], field: str = "datum.label") -> str:
+    """A Vega expression that turns an id in ``field`` into its display name: for a legend's or
+    an axis's ``labelExpr`` (the default field) or a ``transform_calculate`` (``"datum.<column>"``).
+    Data carry ids; only what the reader sees carries names."""
+    return f"({json.dumps(mapping)})[{field}]"

@@ -1,60 +1,76 @@
 """Reading the shape of the ground from the eigenvalues of the Hessian.
 
-A point where the gradient vanishes is a minimum if every eigenvalue is positive, a maximum if
-every one is negative, a saddle if there are both signs, and flat if all are (close to) zero.
-"Close to zero" is relative: an eigenvalue counts as zero when it is within ``tol`` times the
-largest absolute eigenvalue, or within the absolute floor ``atol``, whichever is larger. The
-floor is what makes a Hessian of zeros, or of round-off, ``"flat"``; callers who know the
-time scale of a run pass a larger floor (see :func:`flat_tolerance`).
+Two tolerances, for two different questions:
+
+- ``tol`` (absolute) says what curvature is too small to matter: when every eigenvalue is
+  within ``tol`` of zero the ground is ``"flat"``. It is the caller's scale of the problem (a
+  map's own curvature, a network's spectrum), never the length of some run.
+- Round-off says what curvature is zero in fact: the sign of an eigenvalue counts once it is
+  beyond ``ROUNDOFF`` times the largest absolute eigenvalue (and beyond ``ROUNDOFF_FLOOR``). So
+  a point whose Hessian has any negative eigenvalue beyond round-off is never a minimum, however
+  gentle that direction is: it is a saddle (if another direction curves up) or a maximum.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-CURVATURE_KINDS = ("minimum", "maximum", "saddle", "flat")
+from explainer.core import kinds
+
+CURVATURE_KINDS = kinds.SHAPES
+
+#: Relative size below which an eigenvalue is indistinguishable from zero (the Hessians here are
+#: analytic or exact Hessian-vector products, good to about 1e-13 of their largest eigenvalue),
+#: and an absolute floor for spectra that are all round-off.
+ROUNDOFF = 1e-9
+ROUNDOFF_FLOOR = 1e-14
 
 
-def _threshold(ev: np.ndarray, tol: float, atol: float) -> float:
-    scale = float(np.max(np.abs(ev))) if ev.size else 0.0
-    return max(tol * scale, atol)
-
-
-def classify(eigenvalues, tol: float = 1e-6, atol: float = 1e-7) -> str:
-    """Kind of stationary point given the Hessian's eigenvalues.
-
-    Returns ``"minimum"`` (no clearly negative eigenvalue and at least one clearly positive),
-    ``"maximum"`` (the reverse), ``"saddle"`` (both signs) or ``"flat"`` (none clearly non-zero).
-    """
+def _finite(eigenvalues) -> np.ndarray:
     ev = np.asarray(eigenvalues, dtype=float).ravel()
     if not np.isfinite(ev).all():
         raise ValueError("eigenvalues must be finite")
-    thr = _threshold(ev, tol, atol)
-    neg, pos = bool((ev < -thr).any()), bool((ev > thr).any())
-    if neg and pos:
-        return "saddle"
-    if pos:
-        return "minimum"
-    if neg:
-        return "maximum"
-    return "flat"
+    return ev
 
 
-def index(eigenvalues, tol: float = 1e-6, atol: float = 1e-7) -> int:
-    """Number of clearly negative eigenvalues: the number of independent downhill directions."""
+def roundoff(eigenvalues) -> float:
+    """Size below which an eigenvalue of this spectrum is zero to round-off."""
     ev = np.asarray(eigenvalues, dtype=float).ravel()
-    return int((ev < -_threshold(ev, tol, atol)).sum())
+    return max(ROUNDOFF * float(np.max(np.abs(ev))), ROUNDOFF_FLOOR) if ev.size else ROUNDOFF_FLOOR
 
 
-def flat_tolerance(lr: float, steps: int) -> float:
-    """Curvature too small to matter in a run of ``steps`` steps of size ``lr``.
+def classify(eigenvalues, tol: float = 1e-7) -> str:
+    """Kind of stationary point given the Hessian's eigenvalues: one of :data:`CURVATURE_KINDS`.
 
-    Along an eigen-direction of curvature ``lam``, gradient descent changes the distance to the
-    stationary point by a factor ``1 - lr * lam`` per step, so over the whole run by about
-    ``exp(-lr * lam * steps)``. Curvature below ``1 / (lr * steps)`` changes it by less than a
-    factor e: on the time scale of that run the ground is flat.
+    ``"flat"`` when every eigenvalue is within ``tol`` of zero. Otherwise the signs beyond
+    round-off decide: ``"saddle"`` (both signs), ``"minimum"`` (none negative) or ``"maximum"``
+    (none positive). A valley floor, flat along it and curved across, is a minimum; a single
+    negative eigenvalue of any size beyond round-off rules a minimum out.
     """
-    return 1.0 / max(lr * steps, 1e-12)
+    ev = _finite(eigenvalues)
+    if not (np.abs(ev) > tol).any():
+        return kinds.FLAT
+    zero = roundoff(ev)
+    neg, pos = bool((ev < -zero).any()), bool((ev > zero).any())
+    if neg and pos:
+        return kinds.SADDLE
+    return kinds.MINIMUM if pos else kinds.MAXIMUM
+
+
+def index(eigenvalues, tol: float | None = None) -> int:
+    """Number of negative eigenvalues, the independent downhill directions: those below
+    ``-tol``, or below round-off when ``tol`` is not given (the count :func:`classify` uses)."""
+    ev = _finite(eigenvalues)
+    threshold = roundoff(ev) if tol is None else max(float(tol), roundoff(ev))
+    return int((ev < -threshold).sum())
+
+
+def directions(eigenvalues, tol: float) -> tuple[int, int, int]:
+    """How many directions curve clearly up (above ``tol``), clearly down (below ``-tol``) and
+    are flat (within ``tol``): the words for ground such as "down one way, flat the other"."""
+    ev = _finite(eigenvalues)
+    up, down = int((ev > tol).sum()), int((ev < -tol).sum())
+    return up, down, ev.size - up - down
 
 
 def eigenvalues(objective, xy) -> np.ndarray:

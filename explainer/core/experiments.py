@@ -6,43 +6,90 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.core import curvature
+from explainer.core import curvature, kinds
 from explainer.core.optimize import descend_many
 from explainer.core.surfaces import SURFACES
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """One run per step size from the same start: ``lrs``, ``steps`` taken, ``outcome`` of each."""
+    """One run per step size from the same start.
+
+    ``outcome[i]`` is one of :data:`explainer.core.kinds.SWEEP_OUTCOMES`; ``steps`` taken,
+    ``final_loss`` and ``final_grad`` (gradient norm at the last point) of each run.
+    """
 
     lrs: np.ndarray
     steps: np.ndarray
-    outcome: np.ndarray  # "converged", "ran out of steps", "left the map" or "diverged"
+    outcome: np.ndarray
     final_loss: np.ndarray
+    final_grad: np.ndarray
 
 
-def lr_sweep(surface, start, lrs, steps: int, tol: float = 1e-6) -> Sweep:
+def lr_sweep(surface, start, lrs, steps: int, tol: float = 1e-6, still: float | None = None) -> Sweep:
     """Plain gradient descent from ``start`` with each step size in ``lrs``, all at once.
 
-    A run that stops (or runs out of steps) outside the surface's window is reported as having
-    "left the map": far away some surfaces level off, and a run thrown there can come to rest
-    without having found anything.
+    A run that ends outside the surface's window has left the map: still sliding if its slope
+    is above ``still`` (default ``100 * tol``), at rest otherwise (far away some surfaces level
+    off, and a run thrown there can come to rest without having found anything).
     """
     lrs = np.asarray(lrs, dtype=float)
     starts = np.repeat(np.asarray(start, dtype=float)[None, :], len(lrs), axis=0)
     batch = descend_many(surface, starts, "gd", lrs, steps, tol=tol)
-    names = {"converged": "converged", "max-steps": "ran out of steps", "diverged": "diverged"}
+    still = 100 * tol if still is None else still
+    names = {
+        "converged": kinds.SWEEP_CONVERGED,
+        "max-steps": kinds.SWEEP_OUT_OF_STEPS,
+        "diverged": kinds.SWEEP_DIVERGED,
+    }
     outcome = np.array([names[r] for r in batch.stop_reason], dtype=object)
+    rows = np.arange(len(lrs))
+    grads = batch.grad_norms[batch.stop_step, rows]
     on_map = surface.on_map(batch.ends) if hasattr(surface, "on_map") else np.ones(len(lrs), dtype=bool)
-    off_map = ~on_map & (outcome != "diverged")
-    outcome[off_map] = "left the map"
+    away = ~on_map & (outcome != kinds.SWEEP_DIVERGED)
+    outcome[away & (grads > still)] = kinds.SWEEP_AWAY_MOVING
+    outcome[away & (grads <= still)] = kinds.SWEEP_AWAY_RESTED
     outcome = outcome.astype(str)
-    steps_taken = np.where(outcome == "diverged", batch.stop_step + 1, batch.stop_step)
+    steps_taken = np.where(outcome == kinds.SWEEP_DIVERGED, batch.stop_step + 1, batch.stop_step)
     return Sweep(
         lrs=lrs,
         steps=np.maximum(steps_taken, 1),
         outcome=outcome,
-        final_loss=batch.losses[batch.stop_step, np.arange(len(lrs))],
+        final_loss=batch.losses[batch.stop_step, rows],
+        final_grad=grads,
+    )
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The step-size bound of plain descent at a minimum, and whether a given start feels it.
+
+    Near the minimum descent multiplies the offset along each eigenvector by ``1 - lr * lam``,
+    so it is stable only for ``lr < 2 / lam_max``. The bound binds only if the run's offset has
+    a component along the top eigenvector ``direction``: ``excited`` is the largest such
+    component seen along the run (0 when the start lies exactly on a line the slope never
+    leaves, as ``y = 0`` on a surface symmetric in ``y``).
+    """
+
+    limit: float  # 2 / lambda_max (inf where no curvature is positive)
+    top: float  # lambda_max
+    direction: tuple[float, float]  # its unit eigenvector
+    second_limit: float  # 2 / the next eigenvalue (the bound for a start that never excites the top)
+    excited: float  # largest |offset . direction| along the run
+
+
+def stability(surface, minimum, path) -> Stability:
+    """:class:`Stability` of plain descent at ``minimum``, for a run along ``path (k, 2)``."""
+    ev, vec = np.linalg.eigh(surface.hessian(np.asarray(minimum, dtype=float)))
+    top, direction = float(ev[-1]), vec[:, -1]
+    second = float(ev[-2]) if len(ev) > 1 else 0.0
+    offsets = np.asarray(path, dtype=float) - np.asarray(minimum, dtype=float)
+    return Stability(
+        limit=2.0 / top if top > 0 else float("inf"),
+        top=top,
+        direction=(float(direction[0]), float(direction[1])),
+        second_limit=2.0 / second if second > 0 else float("inf"),
+        excited=float(np.abs(offsets @ direction).max()) if len(offsets) else 0.0,
     )
 
 

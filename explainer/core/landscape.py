@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explainer.core import kinds
 from explainer.core.network import IN_PLACE
 
 
@@ -193,6 +194,21 @@ def goes_downhill(losses, centre: int, rtol: float = 1e-3) -> np.ndarray:
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
     here = losses[:, centre]
     return losses.min(axis=1) < here - rtol * np.abs(here)
+
+
+def courses(losses, centre: int, rtol: float = 1e-3) -> np.ndarray:
+    """Which way each cut goes from its value at ``centre``: an id of
+    :data:`explainer.core.kinds.CUT_COURSES` per row of ``losses (k, m)``.
+
+    :data:`~explainer.core.kinds.DOWNHILL` where :func:`goes_downhill` says so;
+    :data:`~explainer.core.kinds.FLAT_CUT` where the loss does not change along the cut beyond
+    round-off (its range is within 1e-12 of its value at ``centre``); otherwise
+    :data:`~explainer.core.kinds.NO_WAY_DOWN`.
+    """
+    losses = np.atleast_2d(np.asarray(losses, dtype=float))
+    flat = np.ptp(losses, axis=1) <= 1e-12 * np.abs(losses[:, centre])
+    down = goes_downhill(losses, centre, rtol)
+    return np.where(down, kinds.DOWNHILL, np.where(flat, kinds.FLAT_CUT, kinds.NO_WAY_DOWN))
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 A stall is a stretch of at least ``window`` steps in which the gradient norm stays below
 ``grad_tol`` and the loss moves by less than ``loss_tol`` over the following ``window`` steps
 (the stretch then runs on through that look-ahead while the gradient stays small).
-Each stall is labelled from the Hessian at its flattest step: ``"minimum"``, ``"saddle"`` (with
-its index, the number of downhill directions), ``"maximum"``, or ``"plateau"`` when every
-curvature is below ``flat_tol``. A stall was escaped if the run left it and later went clearly
-lower (by more than ``loss_tol``); a run that is kicked out of a minimum and rolls back is not
-an escape.
+Each stall is labelled from the ground at its flattest step (:mod:`explainer.core.ground`):
+a minimum, a saddle (with its index, the number of downhill directions), a rounded top, a
+plateau, or a curved valley floor that still slopes. A stall was escaped if the run left it and
+later went clearly lower (by more than ``loss_tol``); a run that is kicked out of a minimum and
+rolls back is not an escape.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from explainer.core import curvature
+from explainer.core import kinds
+from explainer.core.ground import Ground, MapScales, read_ground, stall_kind
 
-STALL_KINDS = ("minimum", "saddle", "maximum", "plateau", "unknown")
+STALL_KINDS = kinds.STALL_KINDS
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Stall:
     grad_norm: float
     index: int | None
     escaped: bool
+    eigenvalues: tuple[float, ...] = ()
 
     @property
     def duration(self) -> int:
@@ -41,11 +43,10 @@ class Stall:
         return self.end - self.start
 
 
-def label(stall: Stall, eigenvalues, flat_tol: float) -> Stall:
-    """``stall`` labelled from the Hessian eigenvalues at its flattest step."""
-    ev = np.asarray(eigenvalues, dtype=float)
-    shape = curvature.classify(ev, atol=flat_tol)
-    return replace(stall, kind={"flat": "plateau"}.get(shape, shape), index=curvature.index(ev, atol=flat_tol))
+def label(stall: Stall, ground: Ground, loss_tol: float) -> Stall:
+    """``stall`` labelled from the ground at its flattest step (a stall sits within
+    ``loss_tol`` of a minimum's bottom, or it is on a valley floor that still slopes)."""
+    return replace(stall, kind=stall_kind(ground, loss_tol), index=ground.index, eigenvalues=ground.eigenvalues)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -62,8 +63,7 @@ def find_stalls(
     window: int = 25,
     grad_tol: float | None = None,
     loss_tol: float | None = None,
-    eigenvalues: Callable[[int], np.ndarray] | None = None,
-    flat_tol: float = 1e-8,
+    ground: Callable[[int], Ground] | None = None,
 ) -> list[Stall]:
     """Stalls of one run.
 
@@ -79,11 +79,9 @@ def find_stalls(
     loss_tol : float, optional
         Largest loss change over ``window`` steps inside a stall; by default 1% of the run's
         loss range (or 1e-12 if the loss never moved).
-    eigenvalues : callable, optional
-        ``eigenvalues(i)`` gives the Hessian eigenvalues at step ``i``. Without it every stall
-        is labelled ``"unknown"``.
-    flat_tol : float
-        Curvature at or below this counts as flat (see :func:`curvature.flat_tolerance`).
+    ground : callable, optional
+        ``ground(i)`` gives the :class:`~explainer.core.ground.Ground` at step ``i``. Without it
+        every stall is labelled ``"unknown"``.
 
     Returns
     -------
@@ -120,24 +118,27 @@ def find_stalls(
         stall = Stall(
             start=start,
             end=end,
-            kind="unknown",
+            kind=kinds.STALL_UNKNOWN,
             at=at,
             loss=float(losses[at]),
             grad_norm=float(grads[at]),
             index=None,
             escaped=bool(end < n and np.min(losses[end:]) < losses[at] - loss_tol),
         )
-        stalls.append(stall if eigenvalues is None else label(stall, eigenvalues(at), flat_tol))
+        stalls.append(stall if ground is None else label(stall, ground(at), loss_tol))
     return stalls
 
 
-def surface_stalls(surface, trajectory, *, flat_tol: float, **kwargs) -> list[Stall]:
-    """:func:`find_stalls` for a run on a surface, labelled from the surface's Hessian."""
+def surface_stalls(surface, trajectory, scales: MapScales, *, window: int) -> list[Stall]:
+    """:func:`find_stalls` for a run on a surface: slow means a slope below the map's stall
+    threshold, level means within the map's loss tolerance, and the ground is read from the
+    surface at each stall's flattest step."""
     positions = trajectory.positions
     return find_stalls(
         trajectory.losses,
         trajectory.grad_norms,
-        eigenvalues=lambda i: curvature.eigenvalues(surface, positions[i]),
-        flat_tol=flat_tol,
-        **kwargs,
+        window=window,
+        grad_tol=scales.slow,
+        loss_tol=scales.level,
+        ground=lambda i: read_ground(surface, positions[i], scales)[0],
     )

@@ -12,3 +12,9 @@ import functools
 import streamlit as st
 
 cached = functools.partial(st.cache_data, max_entries=48, show_spinner=False)
+
+
+def viewed(result, *makers):
+    """``(result, *[make(result) for make in makers])``: an analysis result with the figures
+    drawn from it, the usual body of a section's one-line cached wrapper."""
+    return (result, *(make(result) for make in makers))

@@ -1,25 +1,31 @@
-"""A claim of the article set against what the page computed, with a verdict badge."""
+"""A claim of the article set against what the page computed, with its verdict."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-VERDICTS = {
-    "confirmed": ("green", ":material/check_circle:"),
-    "refined": ("orange", ":material/tune:"),
-    "contradicted": ("red", ":material/cancel:"),
-    None: ("gray", ":material/help:"),
+from explainer.core.claims import CONFIRMED, CONTRADICTED, NOT_JUDGED, REFINED, Claim, ClaimResult
+
+BADGES = {
+    CONFIRMED: ("green", ":material/check_circle:"),
+    REFINED: ("orange", ":material/tune:"),
+    CONTRADICTED: ("red", ":material/cancel:"),
+    NOT_JUDGED: ("gray", ":material/help:"),
 }
 
 
-def claim_box(article_says: str, finding: str, verdict: str | None) -> None:
-    """Render the article's claim (in our words), the computed finding, and the verdict
-    (``None`` when these settings cannot judge the claim, e.g. a run that blew up)."""
-    color, icon = VERDICTS[verdict]
-    verdict = verdict or "not judged"
-    with st.container(border=True):
+def box_key(claim_id: str) -> str:
+    """The key of a claim's box on the page (tests find the box by it)."""
+    return f"claim.{claim_id}"
+
+
+def claim_box(claim: Claim, result: ClaimResult) -> None:
+    """The article's claim (in our words), what the computation shows, and the verdict, in a
+    bordered box keyed ``claim.<id>``."""
+    color, icon = BADGES[result.verdict]
+    with st.container(border=True, key=box_key(claim.id)):
         head, badge = st.columns([0.8, 0.2], vertical_alignment="center")
-        head.markdown(f"**The article says** — {article_says}")
+        head.markdown(f"**The article says** — {claim.article_says}")
         with badge:
-            st.badge(verdict, icon=icon, color=color)
-        st.markdown(f"**What the computation shows** — {finding}")
+            st.badge(result.verdict, icon=icon, color=color)
+        st.markdown(f"**What the computation shows** — {result.summary}")

@@ -4,6 +4,12 @@ Each control has a stable key ``"<slug>.<name>"`` that is also its URL parameter
 seeds a bound widget from the URL and silently drops a value it cannot use; before it does, we
 check the value the same way and tell the reader what was ignored, so that a mistyped link never
 fails quietly.
+
+A control whose default or range depends on another says so in its declaration: ``follows``
+names the other control and ``given`` maps that control's value to the fields that change
+(``default``, ``lo``, ``hi``). A :class:`Form` renders a section's controls in order, applies
+``given`` and, when a reader changes a control, moves every control that follows it to its new
+default, so nothing else has to remember the relation.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ class Control:
     format: Callable[[Any], str] = str
     help: str | None = None
     number_format: str | None = None
+    follows: str | None = None
+    given: Callable[[Any], dict] | None = None
 
     def __post_init__(self):
         if self.widget not in WIDGETS:
@@ -55,6 +63,8 @@ class Control:
             raise ValueError(f"control key {self.key!r} must look like '<slug>.<name>'")
         if self.options and self.default not in self.options:
             raise ValueError(f"default {self.default!r} of {self.key} is not an option")
+        if (self.follows is None) != (self.given is None):
+            raise ValueError(f"{self.key}: 'follows' and 'given' come together")
 
     @property
     def is_int(self) -> bool:
@@ -64,13 +74,12 @@ class Control:
         """The options as the URL spells them."""
         return [self.format(o) for o in self.options]
 
-    def with_range(self, lo: float, hi: float, default: float) -> Control:
-        """The same control over another range (for example the current surface's window)."""
-        return dataclasses.replace(self, lo=lo, hi=hi, default=default)
-
-    def with_default(self, default) -> Control:
-        """The same control with another default (for example one that suits the current surface)."""
-        return dataclasses.replace(self, default=default)
+    def under(self, leader_value) -> Control:
+        """This control as it is when the control it follows has ``leader_value`` (itself if it
+        follows none)."""
+        if self.given is None:
+            return self
+        return dataclasses.replace(self, **self.given(leader_value), follows=None, given=None)
 
     def problem(self, raw: str | list[str] | None) -> str | None:
         """Why a URL value cannot be used, or ``None`` if it can (or if there is none)."""
@@ -119,6 +128,38 @@ def url_notice(control: Control) -> str | None:
     )
 
 
+class Form:
+    """A section's controls, rendered in the order the page asks for them.
+
+    ``form.render(control, where)`` draws ``control`` (resolved against the value of the control
+    it follows, which must have been rendered first), remembers its value, and arranges that a
+    change to it resets every control that follows it to its new default.
+    """
+
+    def __init__(self, controls: tuple[Control, ...]):
+        self.controls = {c.key: c for c in controls}
+        self.values: dict[str, Any] = {}
+
+    def _followers(self, key: str) -> list[Control]:
+        return [c for c in self.controls.values() if c.follows == key]
+
+    def render(self, control: Control, where=None):
+        if control.follows is not None:
+            if control.follows not in self.values:
+                raise RuntimeError(f"{control.key} follows {control.follows}, which is not rendered yet")
+            control = control.under(self.values[control.follows])
+        followers = self._followers(control.key)
+
+        def reset() -> None:
+            value = st.session_state[control.key]
+            for child in followers:
+                st.session_state[child.key] = child.under(value).default
+
+        value = render(control, where, on_change=reset if followers else None)
+        self.values[control.key] = value
+        return value
+
+
 def render(control: Control, where=None, on_change=None):
     """Draw ``control`` (in ``where``, default the current container) and return its value.
 
@@ -128,12 +169,6 @@ def render(control: Control, where=None, on_change=None):
     notice = url_notice(control)
     if notice:
         where.warning(notice, icon=":material/link_off:")
-    if control.widget in ("slider", "number"):
-        # A range that depends on another control (a surface's window) can move under a value
-        # the reader chose before; start over from the default rather than fail.
-        current = st.session_state.get(control.key)
-        if isinstance(current, int | float) and not control.lo <= current <= control.hi:
-            st.session_state[control.key] = control.default
     common = dict(key=control.key, help=control.help, bind="query-params", on_change=on_change)
     if control.widget == "slider":
         cast = int if control.is_int else float

@@ -1,27 +1,18 @@
 """Showing a chart with its finding and its exports (PNG from the chart's own toolbar; CSV, SVG
 and the Vega-Lite spec from a small menu beside its caption).
 
-Charts arrive as Vega-Lite dictionaries: sections build them with the Altair factories inside
-their cached functions (:func:`spec`), so a rerun redraws a stored spec instead of rebuilding
-and re-validating an Altair chart.
+Charts arrive as :class:`~explainer.charts.Figure` objects (a Vega-Lite dictionary and its data):
+sections build them inside their cached functions, so a rerun redraws a stored spec instead of
+rebuilding and re-validating an Altair chart.
 """
 
 from __future__ import annotations
 
 import json
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-
-def spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's Vega-Lite specification, data included.
-
-    Schema validation is skipped here, on the page's hot path; the chart tests build every
-    factory's output with validation on.
-    """
-    return chart.to_dict(validate=False)
+from explainer.charts import Figure
 
 
 def _stack(specs: list[dict]) -> dict:
@@ -43,13 +34,14 @@ def _svg(vl_spec: dict) -> str:
     return vl_convert.vegalite_to_svg(json.dumps(vl_spec))
 
 
-def show_chart(vl_spec: dict | list[dict], data: pd.DataFrame, *, name: str, key: str, caption: str) -> None:
-    """Draw a chart (or a stack of charts that share one finding) full width, state the finding
-    under it, and offer its data and drawing.
+def show_chart(fig: Figure, *, name: str, key: str, caption: str) -> None:
+    """Draw a figure (one chart, or a stack of charts that share one finding) full width, state
+    the finding under it, and offer its data and drawing.
 
     ``name`` is the file stem of the downloads and ``key`` a unique widget key prefix.
     """
-    specs = vl_spec if isinstance(vl_spec, list) else [vl_spec]
+    data = fig.data
+    specs = fig.spec if isinstance(fig.spec, list) else [fig.spec]
     for one in specs:
         fixed = isinstance(one.get("width"), int | float)  # maps keep their aspect ratio
         st.vega_lite_chart(one, width="content" if fixed else "stretch", alt=caption)

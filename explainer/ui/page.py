@@ -78,3 +78,9 @@ def footer(where) -> int:
         seed = int(ui.render(SEED))
         st.markdown(f"Part of *Escaping the traps*, an explainer of *{ARTICLE}*. [Open the whole walkthrough](?)")
     return seed
+
+
+def draw(section: Section, number: int, context) -> None:
+    """One section under its numbered header (run inside the section's own fragment)."""
+    st.header(f"{number} · {section.title}", anchor=section.slug)
+    section.render(context)

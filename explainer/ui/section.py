@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from explainer.core.claims import ARTICLE
 from explainer.ui.controls import Control
 
-ARTICLE = "Neural network: Escaping from non-global minimum traps"
+__all__ = ["ARTICLE", "Context", "Section"]
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,19 @@ class Context:
 
 @dataclass(frozen=True)
 class Section:
-    """One step of the walkthrough; ``slug`` is part of the public URL scheme."""
+    """One step of the walkthrough; ``slug`` is part of the public URL scheme.
+
+    ``title`` heads the section (the router numbers it) and names it in the table of contents,
+    with ``summary`` under it; ``claims`` are the ids of the article's claims it judges;
+    ``render`` draws everything under the header.
+    """
 
     slug: str
     title: str
     summary: str
     controls: tuple[Control, ...]
     render: Callable[[Context], None]
+    claims: tuple[str, ...] = ()
 
     @property
     def keys(self) -> frozenset[str]:

@@ -1,0 +1,280 @@
+"""What the ground is like where a run ended or stalled, read from the surface itself.
+
+Every threshold here is a share of one of the map's own scales (:class:`MapScales`): its
+typical slope, its sharpest curvature, the range of its loss, the size of its window. None
+depends on the optimiser, its step size or how many steps it was given, so the same point is
+read the same way whichever run reached it.
+
+A point is read in three layers:
+
+1. **Moving or not.** A run whose slope is still above ``STILL`` of the map's typical slope has
+   not stopped anywhere: it is *still moving*, whatever the ground under it.
+2. **Curvature.** The Hessian's eigenvalues, with "flat" meaning within ``FLAT`` of the map's
+   sharpest curvature (:func:`explainer.core.curvature.classify`). Where the Hessian is flat,
+   a probe on a small circle reads the higher-order shape: the monkey saddle ``x^3 - 3xy^2`` is
+   flat to second order but falls along three directions and rises along three.
+3. **Distance to the bottom.** Where every direction curves up, the quadratic model says how much
+   lower its bottom lies (``g^T H^-1 g / 2``). A point well above it is a curved valley floor the
+   run is still sliding along, not a minimum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from explainer.core import curvature, kinds
+
+#: A run has stopped once its slope is below this share of the map's typical slope.
+STILL = 1e-3
+#: Curvature within this share of the map's sharpest curvature is flat.
+FLAT = 1e-3
+#: Loss differences below this share of the map's loss range are level.
+LEVEL = 1e-3
+#: Radius of the higher-order probe, as a share of the window's diagonal.
+PROBE = 0.01
+#: Points on the probe's circle.
+PROBE_POINTS = 72
+#: A stall is a stretch whose slope stays below this share of the map's typical slope.
+SLOW = 0.05
+
+
+@dataclass(frozen=True)
+class MapScales:
+    """A map's own scales; every threshold of this module is a share of one of them."""
+
+    slope: float  # median gradient norm over the window
+    curvature: float  # largest |eigenvalue| at the listed critical points (1 if all are zero)
+    loss: float  # range of the loss over the window
+    size: float  # length of the window's diagonal
+    global_value: float  # the lowest listed minimum (nan if none is listed)
+
+    @property
+    def still(self) -> float:
+        """Slope below which a run counts as stopped."""
+        return STILL * self.slope
+
+    @property
+    def slow(self) -> float:
+        """Slope below which a run counts as stalled."""
+        return SLOW * self.slope
+
+    @property
+    def flat(self) -> float:
+        """Curvature that counts as flat."""
+        return FLAT * self.curvature
+
+    @property
+    def level(self) -> float:
+        """Loss difference that counts as none."""
+        return LEVEL * self.loss
+
+    @property
+    def probe(self) -> float:
+        """Radius of the higher-order probe."""
+        return PROBE * self.size
+
+
+def map_scales(surface, n: int = 41) -> MapScales:
+    """The scales of ``surface``'s window, from an ``n x n`` grid and its listed critical points."""
+    (x0, x1), (y0, y1) = surface.bounds
+    xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    grid = np.stack([xx, yy], axis=-1)
+    z, g = surface.value(grid), surface.gradient(grid)
+    points = np.array([p.xy for p in surface.critical_points], dtype=float).reshape(-1, 2)
+    tops = np.abs(np.linalg.eigvalsh(surface.hessian(points))).max(axis=-1) if len(points) else np.zeros(0)
+    sharpest = float(tops.max()) if tops.size and tops.max() > 0 else 1.0
+    return MapScales(
+        slope=float(np.median(np.linalg.norm(g, axis=-1))),
+        curvature=sharpest,
+        loss=float(np.ptp(z)),
+        size=float(np.hypot(x1 - x0, y1 - y0)),
+        global_value=float(surface.global_minimum_value),
+    )
+
+
+@dataclass(frozen=True)
+class Ground:
+    """The ground at one point.
+
+    ``shape`` is one of :data:`explainer.core.kinds.SHAPES`, after the higher-order probe where
+    the Hessian is flat. ``up``, ``down`` and ``flat`` count the directions by curvature;
+    ``sectors_down`` and ``sectors_up`` count the downhill and uphill arcs of the probe circle
+    (0 where the Hessian was not flat and no probe was needed). ``index`` is the number of
+    downhill directions (the Hessian's negative eigenvalues, or the probe's downhill arcs for a
+    degenerate saddle). ``drop`` is how much lower the quadratic model's bottom lies, over the
+    directions that curve up.
+    """
+
+    shape: str
+    eigenvalues: tuple[float, ...]
+    grad_norm: float
+    up: int
+    down: int
+    flat: int
+    sectors_down: int
+    sectors_up: int
+    drop: float
+
+    @property
+    def is_rim(self) -> bool:
+        """Curving down in some directions and flat in the rest, up in none: the rounded rim of
+        flat ground rather than a summit."""
+        return self.shape == kinds.MAXIMUM and self.flat > 0 and not self.sectors_down
+
+    @property
+    def index(self) -> int:
+        if self.sectors_down:
+            return self.sectors_down
+        return curvature.index(self.eigenvalues)
+
+
+def _arcs(mask: np.ndarray) -> int:
+    """Number of separate runs of ``True`` around a circle (1 if it is all ``True``)."""
+    if mask.all():
+        return 1
+    return int(np.sum(mask & ~np.roll(mask, 1)))
+
+
+def _probe(surface, xy: np.ndarray, grad: np.ndarray, scales: MapScales) -> tuple[np.ndarray, np.ndarray]:
+    """Which points of a small circle around ``xy`` lie clearly below and clearly above it, with
+    the slope's own linear rise and fall taken out: what is left is the ground's shape beyond
+    second order."""
+    theta = np.linspace(0, 2 * np.pi, PROBE_POINTS, endpoint=False)
+    u = np.stack([np.cos(theta), np.sin(theta)], axis=-1)
+    r = scales.probe
+    change = surface.value(xy + r * u) - surface.value(xy) - r * (u @ grad)
+    # The change that curvature of the size counted as flat would make on this circle.
+    threshold = scales.flat * r * r / 2
+    return change < -threshold, change > threshold
+
+
+def _higher_order(down: np.ndarray, up: np.ndarray) -> tuple[str, int, int]:
+    """Shape, downhill arcs and uphill arcs of ground that is flat to second order. Ground that
+    falls away on part of the circle and stays level on the rest is the rim of flat ground."""
+    sectors_down, sectors_up = (_arcs(down) if down.any() else 0), (_arcs(up) if up.any() else 0)
+    if sectors_down and sectors_up:
+        return kinds.SADDLE, sectors_down, sectors_up
+    if up.all():
+        return kinds.MINIMUM, 0, 1
+    if down.all():
+        return kinds.MAXIMUM, 1, 0
+    return kinds.FLAT, sectors_down, sectors_up
+
+
+def read_ground(surface, points, scales: MapScales) -> list[Ground]:
+    """The :class:`Ground` at each of ``points (n, 2)``; Hessians in one vectorised call."""
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    if not len(points):
+        return []
+    H = surface.hessian(points)
+    G = surface.gradient(points)
+    values, vectors = np.linalg.eigh(H)
+    out = []
+    for xy, g, ev, V in zip(points, G, values, vectors, strict=True):
+        shape = curvature.classify(ev, tol=scales.flat)
+        up, down, flat = curvature.directions(ev, scales.flat)
+        sectors_down = sectors_up = 0
+        if shape == kinds.FLAT:
+            shape, sectors_down, sectors_up = _higher_order(*_probe(surface, xy, g, scales))
+        along = V.T @ g
+        curved = ev > scales.flat
+        drop = float(0.5 * np.sum(along[curved] ** 2 / ev[curved]))
+        out.append(
+            Ground(
+                shape=shape,
+                eigenvalues=tuple(float(v) for v in ev),
+                grad_norm=float(np.linalg.norm(g)),
+                up=up,
+                down=down,
+                flat=flat,
+                sectors_down=sectors_down,
+                sectors_up=sectors_up,
+                drop=drop,
+            )
+        )
+    return out
+
+
+def end_kind(ground: Ground, value: float, scales: MapScales) -> str:
+    """Where a run that stopped on ``ground`` at loss ``value`` ended: one of
+    :data:`explainer.core.kinds.RESTED`, or still moving (slope not small, or a valley floor
+    still clearly above its bottom)."""
+    if ground.grad_norm >= scales.still:
+        return kinds.STILL_MOVING
+    if ground.is_rim:
+        return kinds.PLATEAU
+    if ground.shape == kinds.MINIMUM:
+        if ground.drop > scales.level:
+            return kinds.STILL_MOVING
+        bottom = value - ground.drop
+        return kinds.GLOBAL_MINIMUM if bottom <= scales.global_value + scales.level else kinds.LOCAL_MINIMUM
+    return {kinds.SADDLE: kinds.END_SADDLE, kinds.MAXIMUM: kinds.END_MAXIMUM}.get(ground.shape, kinds.PLATEAU)
+
+
+def stall_kind(ground: Ground, loss_tol: float) -> str:
+    """What a stall whose flattest point sits on ``ground`` sat on: one of
+    :data:`explainer.core.kinds.STALL_KINDS`. Upward curvature in every direction with a bottom
+    more than ``loss_tol`` lower is a valley floor the run is still sliding along; ground that
+    falls away one way and is flat the other is the rim of a plateau."""
+    if ground.is_rim:
+        return kinds.STALL_PLATEAU
+    if ground.shape == kinds.MINIMUM:
+        return kinds.STALL_MINIMUM if ground.drop <= loss_tol else kinds.STALL_VALLEY
+    return {kinds.SADDLE: kinds.STALL_SADDLE, kinds.MAXIMUM: kinds.STALL_MAXIMUM}.get(ground.shape, kinds.STALL_PLATEAU)
+
+
+def label_ends(surface, ends, grad_norms, stop_reasons, scales: MapScales | None = None) -> np.ndarray:
+    """One of :data:`explainer.core.kinds.END_KINDS` for each run that ended at ``ends (n, 2)``
+    with gradient norms ``grad_norms (n,)`` and stop reasons ``stop_reasons (n,)``."""
+    scales = scales or map_scales(surface)
+    ends = np.asarray(ends, dtype=float).reshape(-1, 2)
+    reasons = np.ravel(stop_reasons)
+    labels = np.full(len(ends), kinds.STILL_MOVING, dtype=object)
+    labels[reasons == "diverged"] = kinds.DIVERGED
+    off = (reasons != "diverged") & ~surface.on_map(ends)
+    labels[off] = kinds.LEFT_MAP
+    # Only runs that stopped on the map need their ground read.
+    judge = np.flatnonzero((labels == kinds.STILL_MOVING) & (np.ravel(grad_norms) < scales.still))
+    values = surface.value(ends[judge])
+    for i, ground, value in zip(judge, read_ground(surface, ends[judge], scales), np.atleast_1d(values), strict=True):
+        labels[i] = end_kind(ground, float(value), scales)
+    return labels.astype(str)
+
+
+def steps_to_slide(surface, xy, lr: float, scales: MapScales, *, max_points: int = 20_000) -> float:
+    """About how many more steps of plain descent of size ``lr`` a run resting at ``xy`` needs
+    before its slope is back above the stall threshold (``SLOW`` of the map's typical slope).
+
+    Descent with a small step follows the gradient flow ``dx/dt = -g(x)``, one step of size ``lr``
+    covering ``lr`` of flow time. The flow is integrated by Heun's method with time steps short
+    against the local curvature (a tenth of ``1 / |H|``, so the slope changes by about 10% per step)
+    and against the map (no move longer than a 1,000th of its window), and its time is divided by
+    ``lr``. Returns ``inf`` where the slope is exactly zero, or when the flow has not sped up within
+    ``max_points`` time steps.
+    """
+    x = np.asarray(xy, dtype=float).copy()
+    reach = scales.size / 1000
+    time, dt, before = 0.0, 0.0, None
+    g = surface.gradient(x)
+    for _ in range(max_points):
+        norm = float(np.sqrt(g @ g))
+        if norm >= scales.slow:
+            if before is None:
+                return 0.0
+            # The slope crossed the threshold during the last time step: place the crossing by
+            # interpolating the logarithm of the slope, which grows about exponentially there.
+            part = np.log(scales.slow / before) / np.log(norm / before) if norm > before else 1.0
+            return (time - dt * (1 - part)) / lr
+        if norm == 0.0 or not np.isfinite(norm):
+            return float("inf")
+        before = norm
+        H = surface.hessian(x)
+        bend = float(np.sqrt(np.sum(H * H)))  # the Frobenius norm bounds the largest |eigenvalue|
+        dt = min(0.1 / bend if bend > 0 else np.inf, reach / norm)
+        ahead = surface.gradient(x - dt * g)
+        x = x - dt * (g + ahead) / 2
+        time += dt
+        g = surface.gradient(x)
+    return float("inf")

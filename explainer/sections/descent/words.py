@@ -1,0 +1,257 @@
+"""The descent section's sentences: pure functions from its results (tested on hand-built ones)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from explainer.core import kinds
+from explainer.core.analyses.descent import NetworkLesson, SurfaceRun
+from explainer.core.experiments import SaddleEscape
+from explainer.core.prose import count, listing, power_of_ten, sci
+from explainer.core.surfaces import Surface
+from explainer.core.training import Update
+from explainer.sections.common import describe_ground
+
+ARTICLE_SAYS = (
+    "training repeats the step until the gradient is extremely small, and the weights it stops at fit the "
+    "training data best."
+)
+
+
+def point(xy) -> str:
+    """A point as a reader wants it: four decimals on the map, three significant figures far off it."""
+    x, y = (float(v) for v in xy)
+    far = max(abs(x), abs(y)) >= 1e3
+    return f"({x:.3g}, {y:.3g})" if far else f"({x:.4f}, {y:.4f})"
+
+
+# ----- the worked example --------------------------------------------------------------------------
+
+
+def forward_pass(u: Update) -> str:
+    hidden = ", ".join(f"{h:+.2f}" for h in u.hidden)
+    return (
+        f"Point #{u.sample} sits at ({u.x[0]:.2f}, {u.x[1]:.2f}) with label **{u.label}**. Its two coordinates, "
+        f"weighted and summed, feed {len(u.hidden)} tanh units: [{hidden}]. Their weighted sum, squashed by a "
+        f"sigmoid, is the network's answer: P(label 1) = **{u.probability:.3f}**."
+    )
+
+
+def loss_step(u: Update, samples: int) -> str:
+    right = u.probability if u.label == 1 else 1 - u.probability
+    return (
+        f"The network gave the right label probability {right:.3f}, so this point's log-loss is −ln {right:.3f} = "
+        f"**{u.sample_loss:.3f}**. Averaged over all {samples} points, plus scikit-learn's small weight penalty, the "
+        f"training loss is L = **{u.loss_before:.4f}**."
+    )
+
+
+def gradient_step(u: Update) -> str:
+    text = (
+        f"Backpropagation gives ∂L/∂w for every weight. For w, input 1 → unit 1, it is **{u.grad_sklearn:+.5f}** "
+        f"(read off scikit-learn's own step; a finite difference gives {u.grad_fd:+.5f}). So w goes from "
+        f"{u.weight_before:+.5f} to {u.weight_before:+.5f} − {u.lr:g} × ({u.grad_sklearn:+.5f}) = "
+        f"**{u.weight_after:+.5f}**. "
+    )
+    if u.first_order_holds:
+        return text + (
+            f"All weights move at once and L falls to **{u.loss_after:.4f}** "
+            f"(the slope predicted {u.loss_predicted:.4f})."
+        )
+    return text + (
+        f"All weights move at once and L becomes **{u.loss_after:.4f}**. The slope alone predicted "
+        f"{u.loss_predicted:.4f}: a step this long goes far past the ground the slope describes."
+    )
+
+
+def lesson_caption(lesson: NetworkLesson) -> str:
+    rates = lesson.step_sizes
+    best = min(range(len(rates)), key=lambda i: lesson.best[i])
+    slow, wild = 0, len(rates) - 1
+    pieces = [
+        f"After {lesson.epochs} steps, step size {rates[slow]:g} is still at loss {lesson.final[slow]:.3f}: too timid.",
+        f"Step size {rates[best]:g} reaches the lowest loss, {lesson.best[best]:.3f}.",
+    ]
+    if lesson.diverged_at[wild] is not None:
+        pieces.append(f"Step size {rates[wild]:g} blew up at epoch {lesson.diverged_at[wild]}.")
+    else:
+        pieces.append(
+            f"Step size {rates[wild]:g} overshoots: its loss went up on {lesson.rises[wild]} of {lesson.epochs} steps "
+            f"and ends at {lesson.final[wild]:.3f}."
+        )
+    return " ".join(pieces)
+
+
+# ----- the reader's run ----------------------------------------------------------------------------
+
+_WHERE = {
+    kinds.GLOBAL_MINIMUM: "the **global minimum**",
+    kinds.LOCAL_MINIMUM: "a **local minimum**, not the lowest point on the map",
+    kinds.END_SADDLE: "a **saddle**",
+    kinds.END_MAXIMUM: "a **summit**",
+    kinds.PLATEAU: "a **plateau**",
+}
+
+
+def run_verdict(res: SurfaceRun) -> tuple[str, str]:
+    """A paragraph on how the reader's run ended, and the kind of box to put it in
+    (``"success"``, ``"warning"`` or ``"error"``)."""
+    run = res.run
+    if run.stop_reason == "diverged":
+        what = {"loss": "its loss", "position": "its position", "slope": "its slope"}[res.overflow]
+        if res.unbounded:
+            return (
+                f"**Ran away at step {run.diverged_at}.** The loss kept falling, from {res.start_loss:.3g} to "
+                f"{res.end_loss:.3g}: this surface has no bottom in that direction, so descent never stops. The run is "
+                f"stopped once its loss, position or slope passes 10⁸; the next step would have taken {what} past it. "
+                f"The last point followed was {point(run.end)}, {sci(res.end_distance)} from the origin.",
+                "error",
+            )
+        return (
+            f"**Diverged at step {run.diverged_at}.** Each step overshot further than the last, until the next one "
+            f"would have taken {what} past 10⁸; the last point followed was {point(run.end)}. A smaller step size "
+            "keeps the run on the ground.",
+            "error",
+        )
+    how = (
+        f"Stopped at step {run.steps}: the gradient norm fell to {res.end_grad:.1e}."
+        if run.stop_reason == "converged"
+        else f"Used all {run.steps} steps; the gradient norm is still {res.end_grad:.1e}."
+    )
+    ground = describe_ground(res.ground, res.scales)
+    if res.end_kind == kinds.LEFT_MAP:
+        moving = "still sliding" if res.end_grad >= res.scales.still else "at rest"
+        return (
+            f"{how} The run left the map and ended at {point(run.end)}, {moving}, on ground that {ground}: far from "
+            "anything this map is about.",
+            "warning",
+        )
+    if res.end_kind == kinds.STILL_MOVING:
+        if res.ground.shape == kinds.MINIMUM and res.end_grad < res.scales.still:
+            why = (
+                f"it is sliding along a valley floor whose bottom lies {sci(res.ground.drop)} lower "
+                f"(the ground there {ground})"
+            )
+        else:
+            why = (
+                f"its slope, {res.end_grad:.2g}, is still above {sci(res.scales.still)} (a thousandth of this map's "
+                f"typical slope), so it has not come to rest anywhere; the ground under it {ground}"
+            )
+        return f"{how} It ended at {point(run.end)} on **no resting place**: {why}.", "warning"
+    box = "success" if res.end_kind == kinds.GLOBAL_MINIMUM else "warning"
+    return f"{how} It ended at {point(run.end)} on {_WHERE[res.end_kind]}: the ground there {ground}.", box
+
+
+def map_caption(res: SurfaceRun) -> str:
+    s = res.settings
+    left = " (the run left the map)." if res.off_map else "."
+    return (
+        f"From ({s.x0:.2f}, {s.y0:.2f}) at loss {res.start_loss:.4g} to loss {res.end_loss:.4g} in "
+        f"{count(res.run.steps, 'step')}{left}"
+    )
+
+
+def curves_caption(res: SurfaceRun) -> str:
+    text = (
+        f"The loss went from {res.start_loss:.4g} to {res.end_loss:.4g}; the gradient norm from {res.start_grad:.2g} "
+        f"to {res.end_grad:.2g}."
+    )
+    if res.stalls:
+        first = res.stalls[0]
+        text += (
+            f" Shaded: {count(len(res.stalls), 'stall')}; the first, on {kinds.STALL_NAMES[first.kind]}, lasted "
+            f"{count(first.duration, 'step')}."
+        )
+    return text
+
+
+def _steps(n: int) -> str:
+    return count(int(n), "step")
+
+
+def sweep_caption(res: SurfaceRun, surface: Surface) -> str:
+    """What the step-size sweep shows, in a way that never contradicts its own points."""
+    sw = res.sweep
+    outcome = sw.outcome
+    ok = np.flatnonzero(outcome == kinds.SWEEP_CONVERGED)
+    parts = []
+    if ok.size:
+        fastest = ok[np.argmin(sw.steps[ok])]
+        parts.append(f"From this start the fastest step size is {sw.lrs[fastest]:.3g} ({_steps(sw.steps[fastest])}).")
+    bad = np.flatnonzero(outcome == kinds.SWEEP_DIVERGED)
+    if not np.isfinite(surface.global_minimum_value):
+        parts.append("This surface has no bottom: no step size settles in a valley, because there is none.")
+    elif bad.size:
+        parts.append(f"From {sw.lrs[bad].min():.3g} upward the run diverges.")
+    moving = np.flatnonzero(outcome == kinds.SWEEP_AWAY_MOVING)
+    if moving.size:
+        lo, hi = sw.final_grad[moving].min(), sw.final_grad[moving].max()
+        slopes = f"slope {lo:.2g}" if moving.size == 1 else f"slopes {lo:.2g} to {hi:.2g}"
+        parts.append(
+            f"{count(moving.size, 'step size')} carried the run off the map, still sliding ({slopes}) when its "
+            "steps ran out."
+        )
+    rested = np.flatnonzero(outcome == kinds.SWEEP_AWAY_RESTED)
+    if rested.size:
+        parts.append(
+            f"{count(rested.size, 'step size')} threw the run off the map, where it came to rest on ground that "
+            "flattens out far from anything of interest."
+        )
+    if res.stability is not None:
+        parts.append(stability_sentence(res))
+    return " ".join(parts) or "No step size converged within the step budget from this start."
+
+
+def stability_sentence(res: SurfaceRun) -> str:
+    """Which direction sets the step-size bound at the minimum reached, and whether this start
+    feels it at all."""
+    st = res.stability
+    sw = res.sweep
+    dx, dy = st.direction
+    axis = {(0, 1): "the y direction", (1, 0): "the x direction"}.get(
+        (round(abs(dx)), round(abs(dy))) if max(abs(dx), abs(dy)) > 1 - 1e-9 else None,
+        f"the direction ({dx:.2f}, {dy:.2f})",
+    )
+    text = (
+        f"At the minimum reached, the steepest curvature is {st.top:.3g}, along {axis}: there descent is stable "
+        f"only below 2/λ_max = {st.limit:.3g}, since a longer step overshoots that valley floor by more than it gains."
+    )
+    above = np.flatnonzero((sw.outcome == kinds.SWEEP_CONVERGED) & (sw.lrs > st.limit))
+    if st.excited < 1e-12:
+        text += (
+            f" This start never moves along {axis} (its offset there stays exactly 0), so the bound does not bind "
+            f"here: the next curvature, {2 / st.second_limit:.3g}, allows steps up to {st.second_limit:.3g}"
+        )
+        if above.size:
+            text += f", and the sweep converges at {listing([f'{v:.3g}' for v in sw.lrs[above]])}"
+        return text + "."
+    if above.size:
+        text += (
+            f" Still, {count(above.size, 'step size')} above it converged: far from the minimum the curvature differs, "
+            "and these runs settled where the ground is gentler."
+        )
+    return text
+
+
+# ----- the saddle aside ------------------------------------------------------------------------------
+
+
+def saddle_caption(r: SaddleEscape) -> str:
+    esc = {float(y0): int(s) for y0, s in zip(r.y0s, r.escape_step, strict=True)}
+    per_decade = np.log(10) / np.log(1 + 2 * r.lr)
+    return (
+        f"Started exactly on the ridge line (y0 = 0), descent walks into the saddle (distance {r.closest[0]:.1e} "
+        f"after {len(r.distance) - 1} steps) and stops there. Started {power_of_ten(-12)} off it, it lingers "
+        f"{esc[1e-12]} steps and leaves; from {power_of_ten(-6)} it leaves after {esc[1e-6]} and from "
+        f"{power_of_ten(-2)} after {esc[1e-2]}. Each step multiplies y by 1 + 2·{r.lr:g}, so every factor of ten "
+        f"closer buys about {per_decade:.0f} more steps, ln 10 / ln(1 + 2·{r.lr:g}); a million times closer, "
+        f"{6 * per_decade:.0f}."
+    )
+
+
+def saddle_note() -> str:
+    return (
+        "The article says training runs until the gradient is tiny. True, but *where* it stops matters: from a random "
+        "start plain gradient descent almost surely does not end on a strict saddle (Lee et al., 2016). It only slows "
+        "down near one, unless it starts exactly on the saddle's ridge line."
+    )

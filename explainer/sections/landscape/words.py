@@ -1,0 +1,331 @@
+"""The landscape section's sentences: pure functions from its results (tested on hand-built ones).
+
+Nothing here claims more than its numbers show: a flat cut is named for why it is flat only when
+the analysis checked why, and the end of training is called "not a minimum" from a negative
+eigenvalue and "not a critical point" from its gradient, never a saddle.
+"""
+
+from __future__ import annotations
+
+from explainer.core import kinds
+from explainer.core.analyses import landscape as analysis
+from explainer.core.analyses.landscape import Curvature, EveryWeight, Overview, PathView, RandomCuts, WeightCuts
+from explainer.core.claims import ARTICLE
+from explainer.core.curvature import index
+from explainer.core.prose import count, fold, plural, sci
+
+N = analysis.N_PARAMS
+
+
+def _lead(n: int) -> str:
+    """ "leads" or "lead", for a count of cuts."""
+    return plural(n, "leads", "lead")
+
+
+def _does(n: int) -> str:
+    return plural(n, "does", "do")
+
+
+# ----- the run ----------------------------------------------------------------------------------------
+
+
+def intro() -> str:
+    return (
+        f"*{ARTICLE}* asks us to picture the loss of a network with 5,000 weights as a landscape, and to look at it "
+        "through cuts: move one weight, keep the rest fixed, and watch the loss rise or fall. Here is such a network "
+        f"for real: scikit-learn's `MLPClassifier` with two hidden layers of {analysis.HIDDEN[0]} units, {N:,} "
+        "weights in all (biases included), trained on points in the plane. Every curve below is its actual training "
+        "loss."
+    )
+
+
+def diverged(over: Overview) -> str:
+    kept = over.epochs_run
+    rest = (
+        f"Everything below uses the {count(kept, 'epoch')} before that."
+        if kept
+        else "Only the starting weights are left."
+    )
+    return f"This run blew up in epoch {over.diverged_at}: its loss or weights left any sensible range. {rest}"
+
+
+def too_short() -> str:
+    return "A run this short has too few snapshots for a path to cut along. Choose more epochs or the other optimiser."
+
+
+def data_caption(over: Overview) -> str:
+    return (
+        f"The network gets {over.accuracy:.0%} of its {analysis.N_SAMPLES} training points right. Its loss went from "
+        f"{over.loss_start:.3f} to {over.loss_end:.3f} in {count(over.epochs_run, 'epoch')}."
+    )
+
+
+def loss_caption(over: Overview) -> str:
+    start, early, end = over.loss_start, over.loss_early, over.loss_end
+    if over.epoch_early == 0:
+        return f"The loss went from {start:.3f} to {end:.3f}; the dashed line marks the starting weights."
+    if over.epoch_early >= over.epochs_run:
+        return (
+            f"The loss went from {start:.3f} to {end:.3f}. The early snapshot is the last one of this run, so early "
+            "and end coincide below: pick an earlier snapshot or train longer."
+        )
+    if start - end <= 0:
+        return f"The loss did not fall: {start:.3f} at the start, {end:.3f} at the end."
+    if early > start:
+        return (
+            f"The loss first rose, from {start:.3f} at the start to {early:.3f} at epoch {over.epoch_early} "
+            f"(dashed), before falling to {end:.3f} at the end."
+        )
+    made = (start - early) / (start - end)
+    return (
+        f"By epoch {over.epoch_early} (dashed) the loss had made {min(made, 1):.0%} of its fall: {start:.3f} at "
+        f"the start, {early:.3f} then, {end:.3f} at the end."
+    )
+
+
+# ----- one cut per weight -------------------------------------------------------------------------------
+
+
+def axis_intro() -> str:
+    return (
+        f"The article's picture, literally: each panel moves a single weight and keeps the other {N - 1:,} where "
+        "training left them. Orange is an early snapshot, blue the end. The first panel is the weight you pick; "
+        "the others are drawn from every layer."
+    )
+
+
+def axis_caption(cuts: WeightCuts) -> str:
+    early, end = cuts.downhill[kinds.EARLY], cuts.downhill[kinds.END]
+    slope = cuts.slope
+    text = (
+        f"At epoch {cuts.epochs[kinds.EARLY]}, {early} of these {len(cuts.picks)} cuts {_lead(early)} downhill from "
+        f"where the network is; at the end, {end} {_does(end)}. Your weight ({cuts.chosen}) has slope "
+        f"{slope[kinds.EARLY]:.2g} early and {slope[kinds.END]:.2g} at the end."
+    )
+    if cuts.flat_end:
+        why = (
+            f": it is the bias of a ReLU unit that stays off for every training point, even moved by ±{cuts.span:g}"
+            if cuts.into_off
+            else ": the loss does not depend on it here"
+        )
+        return text + f" At the end its cut is perfectly flat{why}."
+    if cuts.data_blind:
+        if cuts.into_off:
+            why = "it feeds a ReLU unit that stays off for every training point all along the cut"
+        elif cuts.from_off:
+            why = "it comes from a ReLU unit that is off for every training point, so it carries nothing"
+        else:
+            why = "the data no longer depend on it"
+        return text + f" At the end its cut is flat but for the weight penalty's gentle bowl: {why}."
+    return text
+
+
+def tally_caption(every: EveryWeight) -> str:
+    early, end = every.downhill(kinds.EARLY), every.downhill(kinds.END)
+    text = (
+        f"Every weight moved on its own by ±{every.span / 2:g} and ±{every.span:g}, exactly: {every.n_params * 4:,} "
+        f"losses. At epoch {every.epochs[kinds.EARLY]}, {early:,} of the {every.n_params:,} cuts {_lead(early)} "
+        f"downhill (the loss drops by more than {analysis.DOWNHILL_SHARE:.1%}); at the end, {end:,} {_does(end)}."
+    )
+    flat = every.tally[kinds.END][kinds.FLAT_CUT]
+    if not flat:
+        return text
+    text += f" {count(flat, 'cut is', 'cuts are')} perfectly flat at the end"
+    if every.flat_off == flat:
+        text += (
+            f": biases of ReLU units that stay off for every training point even when the bias rises by {every.span:g}."
+        )
+    elif every.flat_off:
+        text += (
+            f", all of them biases; {every.flat_off:,} belong to ReLU units that stay off for every training point "
+            f"even when the bias rises by {every.span:g}."
+        )
+    else:
+        text += ", all of them biases the loss does not depend on here."
+    return text + " (A weight's cut is never perfectly flat: the L2 penalty always adds a gentle bowl.)"
+
+
+def slopes_caption(every: EveryWeight) -> str:
+    text = (
+        f"The slope of a cut where it passes through the network is that weight's partial derivative, so one "
+        f"backpropagation gives all {every.n_params:,} at once. From epoch {every.epochs[kinds.EARLY]} to the end the "
+        f"median slope {fold(every.median(kinds.EARLY), every.median(kinds.END))}, and the steepest "
+        f"{fold(every.steepest(kinds.EARLY), every.steepest(kinds.END), '.2g')}; "
+        f"{every.flat_share(kinds.EARLY):.0%} of the cuts were flatter than {analysis.FLAT_SLOPE:g} early, "
+        f"{every.flat_share(kinds.END):.0%} at the end."
+    )
+    zero = every.zero_slopes
+    if not zero:
+        return text
+    text += f" {count(zero, 'slope is', 'slopes are')} exactly zero at the end"
+    if every.zero_off == zero:
+        text += ": the biases of ReLU units that are off for every training point."
+    else:
+        text += (
+            f": biases the loss does not depend on here ({every.zero_off:,} of ReLU units that are off for every "
+            "training point)."
+        )
+    return text + " (The weights around such units keep a tiny slope from the L2 penalty.)"
+
+
+# ----- random directions ---------------------------------------------------------------------------------
+
+
+def fan_intro(n_params: int, n_moved: int) -> str:
+    """Random directions, for a network of ``n_params`` weights of which they move ``n_moved``."""
+    return (
+        f"A cut along one weight sees only one of {n_params:,} directions. A random direction moves every weight "
+        f"at once (all {n_moved:,} entries of the weight matrices; the {n_params - n_moved} biases stay put, as in "
+        "Li et al., 2018). Weights of different layers have different sizes, so each neuron's share of the "
+        "direction is scaled to the size of that neuron's own weights; then a step of 1 changes every neuron by about "
+        "as much as it is worth."
+    )
+
+
+def fan_caption(fan: RandomCuts) -> str:
+    n, early, end = fan.count, fan.downhill[kinds.EARLY], fan.downhill[kinds.END]
+    if fan.same:
+        return (
+            f"The early snapshot is the end of this run, so both panels show the same point: {end} of {n} random "
+            f"cuts {_lead(end)} downhill there. Pick an earlier snapshot or train longer."
+        )
+    text = (
+        f"At epoch {fan.epochs[kinds.EARLY]}, {early} of {n} random cuts {_lead(early)} downhill; "
+        f"at the end, {end} {_does(end)}."
+    )
+    if end == 0:
+        return text + (
+            f" None of them drops by more than {analysis.DOWNHILL_SHARE:.1%} within one step either way: the median "
+            f"cut rises by {fan.rise(kinds.END):.3g} within one step."
+        )
+    if end < early:
+        return text + f" {early - end} fewer than early; {end} still {_lead(end)} down."
+    return text + " These directions still find ways down at the end: along them this point is not the bottom."
+
+
+# ----- the plane of the path, and the straight line ----------------------------------------------------
+
+
+def plane_intro(view: PathView) -> str:
+    return (
+        "Two random directions almost never contain the path that training took. The two directions along which the "
+        "weights moved most (the first two principal components of the snapshots, measured from the end) hold "
+        f"{view.held:.1%} of it: the loss on that plane is mapped below with the path on it."
+    )
+
+
+def plane_caption(view: PathView) -> str:
+    first, second = view.explained
+    return (
+        f"This plane holds {view.held:.1%} of the path ({first:.1%} along the first direction, {second:.1%} along the "
+        f"second). The path strays at most {view.off_max:.2f} off it (at epoch {view.off_max_epoch}), against "
+        f"{view.distance:.2f} from start to end and {view.travelled:.2f} travelled."
+    )
+
+
+def line_caption(view: PathView) -> str:
+    start, end, beyond = view.line_start, view.line_end, view.beyond
+    if view.bump <= 1e-3 * start:
+        text = (
+            f"Along the straight line the loss goes from {start:.3f} to {end:.3f} with no bump to climb on the way "
+            "(none above 0.1% of the start), as Goodfellow et al. (2015) found for many networks."
+        )
+    else:
+        text = (
+            f"Along the straight line the loss goes from {start:.3f} to {end:.3f} but not monotonically: it rises by "
+            f"up to {view.bump:.3g} on the way, unlike most networks Goodfellow et al. (2015) looked at."
+        )
+    t_far = float(view.ts[-1])
+    if abs(beyond - end) < 1e-3 * end:
+        return text + f" Past the trained weights it stays level, as far as t = {t_far:g}."
+    if beyond > end:
+        return text + f" Past the trained weights it rises again, to {beyond:.3f} at t = {t_far:g}."
+    return text + (
+        f" Past the trained weights it keeps falling, to {beyond:.3f} at t = {t_far:g}: training stopped before the "
+        "lowest point of this line."
+    )
+
+
+# ----- curvature at the end --------------------------------------------------------------------------------
+
+
+def curvature_failed(curv: Curvature) -> str:
+    return (
+        f"The Hessian's extreme eigenvalues could not be found for these weights ({curv.failed}). The gradient norm "
+        f"there is {curv.grad_norm:.2g}."
+    )
+
+
+def _falls(curv: Curvature) -> str:
+    """How far the loss falls along the lowest direction, as a clause."""
+    if curv.drop <= 1e-12:
+        return "does not fall at all"
+    only = "" if curv.real_drop else "only "
+    return f"falls by {only}{sci(curv.drop)} ({curv.drop / curv.loss:.2%} of the loss)"
+
+
+def _mix(curv: Curvature) -> str:
+    n = curv.carriers
+    return f"{count(n, 'weight')} carry 90% of it, the largest alone {curv.largest_share:.0%}"
+
+
+def curvature_reading(curv: Curvature) -> str:
+    """What the extreme eigenvalues and the gradient say about the end of training (the page's
+    metrics are these numbers)."""
+    lo, hi = curv.low, curv.high
+    parts = [
+        f"**Largest curvature {hi:.3g}.** Along its direction the loss bends up fastest; plain gradient descent with "
+        f"a step above 2 / {hi:.3g} = {2 / hi:.3g} would overshoot along it, each step further than the last, as "
+        "long as the curvature stays this size."
+    ]
+    if index([lo, hi]) > 0:
+        parts.append(
+            f"**Smallest curvature {lo:.2g}.** Negative: one direction bends down ({_mix(curv)}), so this point is "
+            f"not a minimum. It bends {curv.gentler:,.0f} times more gently than the steepest direction bends up, "
+            f"and the cut along it below {_falls(curv)} within ±{analysis.EIGEN_SPAN:g}."
+        )
+    else:
+        parts.append(
+            f"**Smallest curvature {lo:.2g}.** No direction bends down: the curvature is that of a minimum; the cut "
+            f"along it below {_falls(curv)} within ±{analysis.EIGEN_SPAN:g}."
+        )
+    parts.append(f"**Gradient norm {curv.grad_norm:.2g}.** {_trend(curv)}")
+    return "\n\n".join(parts)
+
+
+def _trend(curv: Curvature) -> str:
+    """Why training stopped here, and whether the loss was still falling."""
+    text = "Not zero, so training had not reached a critical point (neither a minimum nor a saddle)"
+    if curv.above_best > 1e-3:
+        return text + (
+            f", and the loss was no longer falling: its lowest value came at epoch {curv.best_epoch}, and the "
+            f"mini-batch steps since have pushed it {curv.above_best:.1%} above that."
+        )
+    if curv.still_falling:
+        return text + ": it stopped because its epochs ran out, with the loss still falling."
+    return text + ", and the loss has levelled off: mini-batch steps jostle it up and down."
+
+
+def eigen_caption(curv: Curvature) -> str:
+    text = (
+        f"Within ±{analysis.EIGEN_SPAN:g} along the steepest direction the loss climbs by {curv.rise:.3g}. Along the "
+        "lowest one "
+    )
+    if curv.real_drop:
+        return text + (
+            f"it does go down: by {sci(curv.drop)} ({curv.drop / curv.loss:.1%} of the loss), lowest "
+            f"{curv.drop_at:.2g} away: a real way down that training had not taken."
+        )
+    if curv.quadratic_drop > max(curv.drop, 0.0):
+        return text + (
+            f"it {_falls(curv)}, where its curvature alone would predict a fall of {sci(curv.quadratic_drop)} at "
+            f"±{analysis.EIGEN_SPAN:g}: the bend down does not last that far."
+        )
+    return text + f"it {_falls(curv)}."
+
+
+def lanczos_note() -> str:
+    return (
+        f"Found by Lanczos iteration (SciPy's `eigsh`) on exact Hessian-vector products: the {N:,} × {N:,} Hessian "
+        "is never written down."
+    )

@@ -1,0 +1,45 @@
+"""Helpers for page tests through Streamlit's AppTest: run the app with link parameters, read its
+text, and find claim boxes by key (never by position)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from explainer.ui.claims import box_key
+
+APP = "../streamlit_app.py"
+TIMEOUT = 180
+
+
+def run(**params) -> AppTest:
+    """The app run once with these link parameters; fails on any exception box."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at) -> str:
+    """Every markdown, caption and alert on the page (or in a block of it), one per line."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for box in ("success", "warning", "error", "info"):
+        parts += [b.value for b in getattr(at, box)]
+    return "\n".join(parts)
+
+
+def claim_box(at: AppTest, claim_id: str):
+    """The claim box of ``claim_id`` (its block), found by its key."""
+    return at.get_by_key(box_key(claim_id))
+
+
+def verdict(at: AppTest, claim_id: str) -> str:
+    """The verdict badge of a claim box: "confirmed", "refined", "contradicted" or "not judged"."""
+    # A badge is markdown like ":orange-badge[:material/tune: refined]".
+    badge = next(m.value for m in claim_box(at, claim_id).markdown if "-badge[" in m.value)
+    return badge.split(": ", 1)[1].rstrip("]")
+
+
+def finding(at: AppTest, claim_id: str) -> str:
+    """What the computation shows, as the claim box says it."""
+    return next(m.value for m in claim_box(at, claim_id).markdown if m.value.startswith("**What the computation"))

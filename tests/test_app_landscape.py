@@ -1,0 +1,167 @@
+"""The landscape section through AppTest: controls found by key, the page's numbers against the
+analysis run with the same settings, links with bad values, the nested weight fragment, and a
+failed eigenvalue search."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from explainer.core import kinds
+from explainer.core.analyses import landscape as analysis
+from explainer.core.claims import CLAIMS
+from explainer.core.claims import landscape as claim
+from explainer.sections.landscape import page as section
+from explainer.sections.landscape import words
+from pages import finding, run, texts, verdict
+
+CLAIM = "every-cut-flat"
+EARLY, END = kinds.EARLY, kinds.END
+
+
+@pytest.fixture(scope="module")
+def page():
+    return run(section="landscape")
+
+
+@pytest.fixture(scope="module")
+def results():
+    """The section's analyses at its defaults (seed 0), called as the page calls them."""
+    s = analysis.DEFAULT
+    path = analysis.train(s)
+    return dict(
+        overview=analysis.overview(path, s),
+        cuts=analysis.weight_cuts(path, s),
+        every=analysis.every_weight(path, s),
+        fan=analysis.random_cuts(path, s),
+        plane=analysis.path_plane(path, s),
+        curvature=analysis.curvature(path, s),
+    )
+
+
+def test_the_section_draws_under_its_own_header(page):
+    assert [h.value for h in page.header] == ["2 · The landscape: one surface, thousands of cuts"]
+    assert len(page.get("vega_lite_chart")) == 9
+    for control in section.CONTROLS:  # every control is there, found by its key
+        assert page.get_by_key(control.key) is not None, control.key
+
+
+def test_the_page_counts_what_the_analysis_counts(page, results):
+    text = texts(page)
+    every, fan, cuts = results["every"], results["fan"], results["cuts"]
+    assert f"At epoch 1, {every.downhill(EARLY):,} of the 4,417 cuts lead downhill" in text
+    assert f"at the end, {every.downhill(END):,} d" in text
+    assert every.downhill(EARLY) > 10 * max(every.downhill(END), 1)
+    assert f"At epoch 1, {fan.downhill[EARLY]} of 12 random cuts lead downhill" in text
+    assert fan.downhill[EARLY] > fan.downhill[END]
+    assert f"At epoch 1, {cuts.downhill[EARLY]} of these 8 cuts" in text
+    assert f"This plane holds {results['plane'].held:.1%} of the path" in text
+    assert f"The network gets {results['overview'].accuracy:.0%} of its 400 training points right" in text
+    # Each caption is the words module's sentence for that very result.
+    for sentence in (
+        words.tally_caption(every),
+        words.slopes_caption(every),
+        words.fan_caption(fan),
+        words.axis_caption(cuts),
+        words.plane_caption(results["plane"]),
+        words.line_caption(results["plane"]),
+        words.loss_caption(results["overview"]),
+    ):
+        assert sentence in text
+
+
+def test_the_curvature_shown_is_the_analysis(page, results):
+    curv = results["curvature"]
+    metrics = {m.label: float(m.value.replace("−", "-")) for m in page.metric}
+    # The solver's last bits move from call to call: compare the printed numbers within their rounding.
+    assert metrics["Largest Hessian eigenvalue"] == pytest.approx(curv.high, rel=5e-3)
+    assert metrics["Smallest Hessian eigenvalue"] == pytest.approx(curv.low, rel=5e-2)
+    assert metrics["Gradient norm"] == pytest.approx(curv.grad_norm, rel=5e-2)
+    reading = next(m.value for m in page.markdown if m.value.startswith("**Largest curvature"))
+    assert "so this point is not a minimum" in reading and "had not reached a critical point" in reading
+    assert "saddle, not a minimum" not in reading
+
+
+def test_the_verdict_is_the_ledgers(page, results):
+    expected = CLAIMS[CLAIM].judge(claim.evidence(results["every"], results["fan"], results["curvature"]))
+    assert verdict(page, CLAIM) == expected.verdict == CLAIMS[CLAIM].check(0).verdict == "refined"
+    assert expected.summary in finding(page, CLAIM)
+
+
+def test_the_weight_redraws_its_own_cuts_in_a_nested_fragment(monkeypatch):
+    # AppTest reruns the whole script on a change, so check that the weight's cuts are drawn by a
+    # fragment of their own (what a browser reruns alone), and that a new weight moves them only.
+    fragments = []
+    fragment = section.st.fragment
+    monkeypatch.setattr(section.st, "fragment", lambda body: fragments.append(body.__name__) or fragment(body))
+    at = run(section="landscape", **{"landscape.epochs": "10"})
+    assert fragments == ["draw", "_weight_cuts"]  # the section's own fragment, and the weight's inside it
+    before = [c.value for c in at.caption]
+    at.number_input(key="landscape.weight").set_value(5).run()
+    assert not at.exception
+    s = dataclasses.replace(analysis.DEFAULT, epochs=10, weight=5)
+    cuts = analysis.weight_cuts(analysis.train(s), s)
+    caption = words.axis_caption(cuts)
+    assert "Your weight (input 1 → hidden 1 unit 5)" in caption and caption in texts(at)
+    after = [c.value for c in at.caption]
+    changed = [b for b, a in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and "Your weight" in changed[0]  # only the weight's own caption moved
+
+
+def test_the_other_controls_change_what_is_cut():
+    at = run(section="landscape", **{"landscape.epochs": "10"})
+    assert at.select_slider(key="landscape.epochs").value == 10
+    at.select_slider(key="landscape.directions").set_value(8).run()
+    s = dataclasses.replace(analysis.DEFAULT, epochs=10, directions=8)
+    path = analysis.train(s)
+    assert words.fan_caption(analysis.random_cuts(path, s)) in texts(at)
+    at.select_slider(key="landscape.early").set_value(0).run()
+    s = dataclasses.replace(s, early=0)
+    assert words.tally_caption(analysis.every_weight(path, s)) in texts(at)
+    assert "At epoch 0," in texts(at)
+    at.segmented_control(key="landscape.activation").set_value("tanh").run()
+    assert not at.exception
+    s = dataclasses.replace(s, activation="tanh")
+    every = analysis.every_weight(analysis.train(s), s)
+    # tanh units never switch fully off, so no slope is exactly zero, and the caption says nothing of it.
+    assert every.zero_slopes == 0 and words.slopes_caption(every) in texts(at)
+
+
+def test_old_links_still_open_the_same_view():
+    at = run(
+        section="landscape",
+        **{
+            "landscape.optimizer": "SGD + momentum 0.9 (step 0.05)",
+            "landscape.data": "Circles",
+            "landscape.epochs": "10",
+        },
+    )
+    assert at.selectbox(key="landscape.optimizer").value == "sgd"
+    assert at.selectbox(key="landscape.data").value == "circles"
+    assert not at.warning
+
+
+def test_bad_link_values_fall_back_to_the_defaults_with_a_notice():
+    at = run(section="landscape", **{"landscape.weight": "99999", "landscape.early": "3", "landscape.epochs": "10"})
+    notices = [w.value for w in at.warning]
+    assert any("Weight to cut along" in n and "`99999`" in n for n in notices)
+    assert any("Early snapshot" in n and "`3`" in n for n in notices)
+    assert at.number_input(key="landscape.weight").value == 1000
+    assert at.select_slider(key="landscape.early").value == 1
+
+
+def test_a_failed_eigen_search_is_said_and_the_claim_not_judged(monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("ARPACK error -9999: no luck")
+
+    monkeypatch.setattr(analysis, "extreme_eigenvalues", fail)
+    section.curvature_view.clear()
+    try:
+        at = run(section="landscape")  # the defaults reach flat ground, so only the curvature is missing
+    finally:
+        section.curvature_view.clear()  # no failed result left in the cache for other tests
+    assert any("could not be found for these weights (RuntimeError: ARPACK error -9999" in w.value for w in at.warning)
+    assert not at.metric
+    assert verdict(at, CLAIM) == "not judged"
+    assert "curvature could not be computed" in finding(at, CLAIM)

@@ -1,0 +1,273 @@
+"""The critical-points section's sentences, on results built by hand: every end kind phrased as
+English, runs still moving reported as such, ground described from its eigenvalue counts, and the
+plateau's slide-off promise given with its number."""
+
+import dataclasses
+import re
+
+import numpy as np
+import pytest
+
+from explainer.core import kinds
+from explainer.core.analyses import critical_points as analysis
+from explainer.core.analyses.critical_points import Basins, Escape, ExampleRun, PlateauRuns, Settings, Slide
+from explainer.core.ground import Ground, MapScales
+from explainer.core.prose import sci
+from explainer.core.stalls import Stall
+from explainer.core.traps import ESCAPABLE
+from explainer.sections.critical_points import figures, words
+
+#: The four-traps map's scales, rounded: slope 0.44 (a run rests below 4.4e-4), flat below 0.0094.
+SCALES = MapScales(slope=0.44, curvature=9.4, loss=3.1, size=8.5, global_value=-1.81)
+
+
+def ground(shape, eigenvalues, grad_norm, up, down, flat) -> Ground:
+    return Ground(shape, eigenvalues, grad_norm, up, down, flat, sectors_down=0, sectors_up=0, drop=0.0)
+
+
+#: The rounded rim of the table: down radially, flat along the rim, up nowhere (issue 8, fault 7).
+RIM = ground(kinds.MAXIMUM, (-0.16, -0.006), 1e-5, up=0, down=1, flat=1)
+FLAT = ground(kinds.FLAT, (-2.5e-8, -1.6e-8), 2e-9, up=0, down=0, flat=2)
+BOWL = ground(kinds.MINIMUM, (3.7, 3.8), 1e-8, up=2, down=0, flat=0)
+
+
+def stall(kind, start, end, escaped=True):
+    return Stall(start=start, end=end, kind=kind, at=start, loss=1.0, grad_norm=1e-4, index=None, escaped=escaped)
+
+
+def make(labels, *, settings=None, end_grads=None, escapes=(), stalled=None, plateau=None, example=None, kicks=0):
+    """A hand-built result: one run per entry of ``labels`` (end kind ids)."""
+    settings = settings or Settings()
+    n = len(labels)
+    grads = np.full(n, 1e-8) if end_grads is None else np.asarray(end_grads, float)
+    escaped = {k: () for k in ESCAPABLE}
+    for e in escapes:
+        escaped[e.kind] = (e.longest_steps,) * e.runs
+    return Basins(
+        settings=settings,
+        starts=np.zeros((n, 2)),
+        ends=np.ones((n, 2)),
+        labels=np.array(labels, dtype=str),
+        steps=np.full(n, settings.steps),
+        end_grads=grads,
+        cell=(0.1, 0.1),
+        escapes=tuple(escapes),
+        escaped_steps=escaped,
+        stalled_runs=stalled or {k: sum(e.runs for e in escapes if e.kind == k) for k in ESCAPABLE},
+        strict_saddles=0,
+        paths=(),
+        example=example,
+        plateau=plateau,
+        kicks=kicks,
+        map_kinds=analysis.TRAPS,
+        listed={"global-minimum": 1, "local-minimum": 1, "saddle": 2, "plateau": 1},
+        scales=SCALES,
+        tol=4.4e-7,
+        window=15,
+    )
+
+
+def plateau(n_stopped=2, creeping=(5.7e-7, 2.6e-4), flattest=4e8, median=6.3e5, ground=FLAT):
+    slopes = np.array([2e-9] * n_stopped + list(creeping))
+    stopped = np.array([True] * n_stopped + [False] * len(creeping))
+    runs = np.arange(len(slopes))
+    return PlateauRuns(
+        runs=runs,
+        slopes=slopes,
+        stopped=stopped,
+        tol=4.4e-7,
+        flattest=Slide(run=0, xy=(0.3, 1.4), slope=2e-9, ground=ground, steps=flattest),
+        median=Slide(run=len(runs) // 2, xy=(0.5, 1.9), slope=7.7e-7, ground=FLAT, steps=median),
+    )
+
+
+# ----- the counts sentence ------------------------------------------------------------------------
+
+
+def test_counts_keep_their_shape_and_list_every_end():
+    res = make([kinds.GLOBAL_MINIMUM] * 246 + [kinds.LOCAL_MINIMUM] * 169 + [kinds.PLATEAU] * 26)
+    assert words.counts_caption(res) == (
+        "Of 441 starts, 246 in a global minimum, 169 in a local minimum and 26 on a plateau after at most 1,500 steps."
+    )
+    assert int(re.search(r"Of (\d+) starts", words.counts_caption(res)).group(1)) == 441
+
+
+def test_runs_still_moving_are_reported_as_never_resting_with_their_slopes():
+    # Issue 8, fault 2: at step 0.01 and 250 steps most runs had not stopped; they are still moving.
+    labels = [kinds.GLOBAL_MINIMUM] * 38 + [kinds.PLATEAU] * 28 + [kinds.STILL_MOVING] * 340
+    grads = [1e-8] * 66 + list(np.linspace(5e-4, 0.4, 340))
+    text = words.counts_caption(make(labels, settings=Settings(lr=0.01, steps=250), end_grads=grads))
+    assert text.startswith("Of 406 starts, 38 in a global minimum and 28 on a plateau after at most 250 steps; ")
+    assert "340 were still moving at their last step (slopes up to 0.4" in text
+    assert f"counts as resting only below {sci(SCALES.still)}" in text
+    assert text.endswith("they never came to rest.")
+
+
+def test_when_no_run_rests_the_sentence_says_so():
+    text = words.counts_caption(make([kinds.STILL_MOVING] * 9, end_grads=[0.2] * 9))
+    assert text.startswith("Of 9 starts, none came to rest after at most 1,500 steps; all of them were still moving")
+    assert words.counts_caption(make([kinds.DIVERGED] * 225)).startswith("Of 225 starts, 225 diverged after at most")
+
+
+@pytest.mark.parametrize("kind", kinds.END_KINDS)
+def test_every_end_kind_has_a_tally_phrase(kind):
+    text = words.counts_caption(make([kind] * 3, end_grads=[0.1] * 3))
+    assert text.startswith("Of 3 starts, ")
+    if kind != kinds.STILL_MOVING:
+        assert f"3 {words.TALLIED[kind]} after" in text
+
+
+# ----- every end kind phrased as English (issue 8, fault 8: "ended in still moving") ---------------
+
+ENDED = {
+    kinds.GLOBAL_MINIMUM: "it ended in a global minimum",
+    kinds.LOCAL_MINIMUM: "it ended in a local minimum",
+    kinds.END_SADDLE: "it ended on a saddle",
+    kinds.END_MAXIMUM: "it ended on a summit",
+    kinds.PLATEAU: "it ended on a plateau",
+    kinds.STILL_MOVING: "it was still moving at its last step",
+    kinds.LEFT_MAP: "it left the map",
+    kinds.DIVERGED: "it diverged",
+}
+
+
+def example(end_kind, stalls=(), grounds=()):
+    stalls = stalls or (stall(kinds.STALL_SADDLE, 10, 62),)
+    return ExampleRun(
+        run=0,
+        start=(0.276, 2.208),
+        end_kind=end_kind,
+        stall=max(stalls, key=lambda s: s.duration),
+        losses=np.linspace(1, 0, 100),
+        grad_norms=np.full(100, 0.1),
+        stalls=tuple(stalls),
+        grounds=tuple(grounds) or (BOWL,) * len(stalls),
+    )
+
+
+@pytest.mark.parametrize("kind", kinds.END_KINDS)
+def test_every_end_kind_reads_as_english_in_the_example_subtitle(kind):
+    assert set(ENDED) == set(kinds.END_KINDS)
+    assert words.example_subtitle(example(kind)) == f"run from (0.28, 2.21); {ENDED[kind]}"
+
+
+def test_the_example_title_names_the_longest_stall():
+    ex = example(kinds.GLOBAL_MINIMUM, (stall(kinds.STALL_PLATEAU, 0, 926), stall(kinds.STALL_MINIMUM, 1096, 1120)))
+    assert words.example_title(ex) == "The longest stall that ended in an escape: 926 steps on a plateau"
+
+
+# ----- ground from its eigenvalue counts (issue 8, fault 7) -------------------------------------------
+
+
+def test_a_rim_is_described_as_down_one_way_and_flat_the_other_not_down_on_every_side():
+    ex = example(
+        kinds.GLOBAL_MINIMUM, (stall(kinds.STALL_PLATEAU, 0, 926), stall(kinds.STALL_MINIMUM, 1096, 1120)), (RIM, BOWL)
+    )
+    text = words.example_caption(make([kinds.GLOBAL_MINIMUM], example=ex))
+    assert (
+        "Steps 0–926: 926 steps on a plateau, where the ground falls away in one direction and is flat in one" in text
+    )
+    assert "Hessian eigenvalues -0.16, -0.006" in text and "rim of flat ground" in text
+    assert "every side" not in text and "down in every direction" not in text
+    assert "Steps 1,096–1,120: 24 steps in a minimum, where the ground curves up in every direction" in text
+
+
+def test_the_plateau_note_describes_the_resting_ground_from_its_eigenvalues():
+    note = words.plateau_note(make([kinds.PLATEAU] * 4, plateau=plateau(ground=RIM)))
+    assert "the ground falls away in one direction and is flat in one direction" in note
+    assert "every side" not in note and "down in every direction" not in note
+
+
+# ----- the plateau's runs and the number behind "more steps" ------------------------------------------
+
+
+def test_the_plateau_note_counts_stopped_and_creeping_runs():
+    note = words.plateau_note(make([kinds.PLATEAU] * 4, plateau=plateau()))
+    assert "Of the 4 runs that came to rest on a plateau" in note
+    assert f"2 stopped because their slope was below the optimiser's stopping tolerance ({sci(4.4e-7)})" in note
+    assert f"2 ran out of steps while still creeping (slopes {sci(5.7e-7)} to {sci(2.6e-4)})" in note
+
+
+def test_more_steps_come_with_the_number_they_would_take():
+    # Issue 8, fault 7: "more steps would let them slide off" was an empty promise; give the number.
+    note = words.plateau_note(make([kinds.PLATEAU] * 4, plateau=plateau(flattest=3.96e8, median=6.3e5)))
+    assert "would need about 4×10⁸ more steps to pick up speed and slide off from there (each run had 1,500)" in note
+    assert f"about {sci(6.3e5)} from the median resting place" in note
+    assert "would let them slide off" not in note
+
+
+def test_a_plateau_that_never_lets_go_says_so():
+    note = words.plateau_note(make([kinds.PLATEAU] * 4, plateau=plateau(flattest=float("inf"))))
+    assert "more steps would not free them" in note and "×10" not in note.split("Nothing holds")[1]
+
+
+def test_the_plateau_note_adds_the_runs_that_slid_off():
+    res = make([kinds.PLATEAU] * 4, plateau=plateau(), escapes=[Escape(kinds.STALL_PLATEAU, 10, 118.0, 926)])
+    assert words.plateau_note(res).endswith(
+        "Runs that started nearer its edge did slide off: 10 runs, after up to 926 steps."
+    )
+    assert words.plateau_note(make([kinds.GLOBAL_MINIMUM])) is None
+
+
+# ----- escapes, kicks, the map ---------------------------------------------------------------------------
+
+
+def test_escape_caption_counts_runs_and_steps():
+    res = make(
+        [kinds.GLOBAL_MINIMUM] * 14,
+        escapes=[Escape(kinds.STALL_SADDLE, 4, 52.5, 166), Escape(kinds.STALL_PLATEAU, 1, 22.0, 22)],
+    )
+    assert words.escape_caption(res) == (
+        "4 runs stalled on a saddle and escaped after a median of 52 steps (longest 166); "
+        "1 run stalled on a plateau and escaped after 22 steps."
+    )
+
+
+def test_escape_caption_without_escapes():
+    assert words.escape_caption(make([kinds.GLOBAL_MINIMUM] * 3)) == "No run stalled (for 15 steps or more) on its way."
+    res = make([kinds.GLOBAL_MINIMUM] * 3, stalled={k: int(k == kinds.STALL_MINIMUM) for k in ESCAPABLE})
+    assert words.escape_caption(res).startswith("No run stalled and then got away")
+
+
+def test_kicks_are_reported_for_perturbed_descent_only():
+    assert words.kicks_caption(make([kinds.GLOBAL_MINIMUM], kicks=7)) is None
+    res = make([kinds.GLOBAL_MINIMUM], settings=Settings(method="perturbed", noise=0.5), kicks=7)
+    assert words.kicks_caption(res).startswith("Perturbed descent jumped 7 times in all")
+
+
+def test_the_map_lists_its_critical_points_with_plurals():
+    assert words.map_holds(make([kinds.GLOBAL_MINIMUM])) == (
+        "The four traps map has 1 global minimum, 1 local minimum, 2 saddles and 1 plateau (white marks on the map)."
+    )
+
+
+def test_the_readers_table_shows_names_and_the_medians():
+    res = make([kinds.GLOBAL_MINIMUM] * 3 + [kinds.STILL_MOVING], end_grads=[1e-8] * 3 + [0.3])
+    table = figures.end_table(res)
+    assert table["ended"].tolist() == ["in a global minimum", "still moving"]
+    assert table["runs"].tolist() == [3, 1] and table["median_steps"].tolist() == [1500.0, 1500.0]
+    assert figures.counts(res)["end"].tolist() == [kinds.GLOBAL_MINIMUM, kinds.STILL_MOVING]  # ids, not names
+
+
+def test_a_plateau_whose_runs_all_stopped_says_all_of_them():
+    note = words.plateau_note(make([kinds.PLATEAU] * 3, plateau=plateau(n_stopped=3, creeping=())))
+    assert "Of the 3 runs that came to rest on a plateau, all of them stopped because their slope was below" in note
+    assert "ran out of steps" not in note
+
+
+def test_the_map_names_its_maxima_as_its_legend_does():
+    res = dataclasses.replace(
+        make([kinds.GLOBAL_MINIMUM]),
+        settings=Settings(surface="himmelblau", lr=0.01),
+        listed={"global-minimum": 4, "saddle": 4, "maximum": 1},
+    )
+    assert (
+        words.map_holds(res)
+        == "The Himmelblau map has 4 global minima, 4 saddles and 1 maximum (white marks on the map)."
+    )
+
+
+def test_one_run_still_moving_is_singular():
+    text = words.counts_caption(make([kinds.GLOBAL_MINIMUM] * 4 + [kinds.STILL_MOVING], end_grads=[1e-8] * 4 + [0.03]))
+    assert f"; 1 was still moving at its last step (slope {sci(0.03)}, while a run counts as resting only below" in text
+    assert text.endswith("it never came to rest.")
