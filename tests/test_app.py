@@ -19,7 +19,7 @@ ACCESSOR = {
     "toggle": "toggle",
 }
 #: Controls that only show in some states (tested in their section's own tests).
-CONDITIONAL = {"critical-points.noise"}
+CONDITIONAL = {"critical-points.noise", "saddle-point.noise"}
 
 
 def widget(at, control):
@@ -92,6 +92,16 @@ def test_good_control_value_from_the_link_is_used():
     assert at.select_slider(key="descent.lr").value == 0.5
     assert at.selectbox(key="descent.surface").value == "four-traps"
     assert not [w.value for w in at.warning if "link" in w.value]
+
+
+def test_a_choice_may_be_linked_by_its_id_or_by_its_label():
+    by_id = run(section="descent", **{"descent.surface": "rosenbrock"})
+    assert by_id.selectbox(key="descent.surface").value == "rosenbrock"
+    assert not [w.value for w in by_id.warning if "link" in w.value]
+    from explainer.sections.descent.page import SURFACE
+
+    by_label = run(section="descent", **{"descent.surface": SURFACE.format("rosenbrock")})
+    assert by_label.selectbox(key="descent.surface").value == "rosenbrock"
 
 
 def test_unknown_parameter_is_reported():

@@ -8,7 +8,9 @@ import pytest
 from explainer.core import kinds
 from explainer.core.analyses import critical_points as analysis
 from explainer.core.analyses.critical_points import Settings
-from explainer.core.claims import CLAIMS
+from explainer.core.claims import CLAIMS, CONFIRMED, NOT_JUDGED
+from explainer.core.claims import critical_points as vanishing
+from explainer.sections.critical_points import page as section
 from explainer.sections.critical_points import words
 from pages import claim_box, finding, run, texts, verdict
 
@@ -17,14 +19,23 @@ SLUG = "critical-points"
 
 
 def _counts_caption(at) -> str:
-    return next(c.value for c in at.caption if c.value.startswith("Of ") and " starts, " in c.value)
+    return next(
+        c.value
+        for c in at.caption
+        if (c.value.startswith("Of ") and " starts, " in c.value)
+        or re.match(r"All [\d,]+ runs .* after at most", c.value)
+    )
 
 
 def _counts(at) -> dict[str, int]:
     """The page's counts sentence read back into end kind -> runs."""
     text = _counts_caption(at)
+    every = re.match(r"All ([\d,]+) runs (.*?) after at most", text)
+    if every:
+        n, how = int(every.group(1).replace(",", "")), every.group(2)
+        return {next(k for k, phrase in words.ENDED.items() if how.startswith(phrase)): n}
     found = {}
-    for kind, phrase in words.TALLIED.items():
+    for kind, phrase in kinds.END_AT.items():
         if kind == kinds.STILL_MOVING:
             match = re.search(r"([\d,]+) were still moving|(1) was still moving|all of them were still moving", text)
             if match and match.group(0).startswith("all"):
@@ -39,7 +50,8 @@ def _counts(at) -> dict[str, int]:
 
 
 def _starts(at) -> int:
-    return int(re.search(r"Of (\d+) starts", texts(at)).group(1))
+    match = re.search(r"Of ([\d,]+) starts|All ([\d,]+) runs", _counts_caption(at))
+    return int((match.group(1) or match.group(2)).replace(",", ""))
 
 
 def _analysis_counts(settings: Settings) -> dict[str, int]:
@@ -58,9 +70,22 @@ def test_the_default_page_says_what_the_analysis_computed(page):
     assert words.escape_caption(res) in texts(page)
     assert words.plateau_note(res) in [b.value for b in page.info]
     expected = CLAIMS[CLAIM].check(0)
-    assert verdict(page, CLAIM) == expected.verdict == "refined"
+    assert verdict(page, CLAIM) == expected.verdict == CONFIRMED
     assert expected.summary in finding(page, CLAIM)
     assert claim_box(page, CLAIM) is not None
+
+
+def test_the_plateau_note_and_the_claim_box_count_the_same_resting_runs(page):
+    # Review finding 4: the note counted 26 runs "that came to rest on a plateau", the box 15 (and 11 more that
+    # started there and never moved). Both now count the runs that moved and came to rest there.
+    p = analysis.basins(analysis.DEFAULT).plateau
+    assert p.n > 0 and p.never_moved > 0
+    note = next(b.value for b in page.info if b.value.startswith("**A plateau"))
+    box = finding(page, CLAIM)
+    assert f"The other {p.n:,} came to rest on it" in note
+    assert f"{p.never_moved:,} runs started on its flat top and never moved" in note
+    assert f"{p.n:,} on a plateau ({p.never_moved:,} more runs started on one and never moved)" in box
+    assert f"26 on a plateau ({p.never_moved:,} of them never moved from their start)" in _counts_caption(page)
 
 
 def test_grid_size_and_optimiser_change_the_basins():
@@ -91,11 +116,12 @@ def test_a_new_map_gets_a_step_size_that_suits_it():
     assert at.select_slider(key=f"{SLUG}.lr").value == 0.1
     at.selectbox(key=f"{SLUG}.surface").set_value("himmelblau").run()
     assert at.select_slider(key=f"{SLUG}.lr").value == analysis.GOOD_STEP["himmelblau"] == 0.01
-    assert "Of 225 starts, 225 in a global minimum" in texts(at)
+    assert "All 225 runs ended in a global minimum after at most" in texts(at)
 
 
 def test_a_link_to_a_map_uses_its_own_step_size():
-    at = run(section=SLUG, **{f"{SLUG}.surface": "six-hump camel", f"{SLUG}.grid": "15"})
+    # A link holds the menu's label for a map: take it from the control, never retype it.
+    at = run(section=SLUG, **{f"{SLUG}.surface": section.SURFACE.format("six-hump-camel"), f"{SLUG}.grid": "15"})
     assert at.selectbox(key=f"{SLUG}.surface").value == "six-hump-camel"
     assert at.select_slider(key=f"{SLUG}.lr").value == 0.03
     assert _counts(at) == _analysis_counts(Settings(surface="six-hump-camel", lr=0.03, side=15))
@@ -109,8 +135,8 @@ def test_every_map_survives_a_diverging_step_size():
         assert not at.exception, (name, [e.value for e in at.exception])
         assert _counts(at) == _analysis_counts(Settings(surface=name, lr=0.5, side=15)), name
     # Himmelblau's valleys curve at up to 134, so steps of 0.5 throw every run off: no verdict then.
-    assert "Of 225 starts, 225 diverged" in texts(at)
-    assert verdict(at, CLAIM) == "not judged"
+    assert "All 225 runs diverged after at most" in texts(at)
+    assert verdict(at, CLAIM) == NOT_JUDGED
 
 
 def test_short_runs_are_still_moving_not_on_the_plateau():
@@ -119,7 +145,26 @@ def test_short_runs_are_still_moving_not_on_the_plateau():
     res = analysis.basins(Settings(lr=0.01, steps=250))
     counts = _counts(at)
     assert counts == _analysis_counts(Settings(lr=0.01, steps=250))
-    assert counts[kinds.STILL_MOVING] >= 300 and counts[kinds.PLATEAU] == res.plateau.n < 81
+    assert counts[kinds.STILL_MOVING] >= 200 and counts[kinds.PLATEAU] == res.plateau.n + res.plateau.never_moved < 81
     assert "never came to rest" in _counts_caption(at)
-    assert verdict(at, CLAIM) == "not judged"
+    assert verdict(at, CLAIM) == NOT_JUDGED
     assert "were still moving after at most 250 steps" in finding(at, CLAIM)
+    # They were creeping downhill: the page says more steps would help, and the analysis bears it out.
+    assert res.n_creeping == res.still_moving
+    assert "they are still creeping downhill. Try more steps or a larger step size." in finding(at, CLAIM)
+
+
+def test_runs_that_bounce_across_their_valleys_are_told_to_take_a_smaller_step():
+    # Review finding 2: "Try more steps or a larger step size" for runs still moving at every budget.
+    params = {f"{SLUG}.surface": section.SURFACE.format("six-hump-camel"), f"{SLUG}.lr": "0.2", f"{SLUG}.grid": "15"}
+    at = run(section=SLUG, **params)
+    res = analysis.basins(Settings(surface="six-hump-camel", lr=0.2, side=15))
+    assert res.n_bouncing == res.still_moving > res.n / 2
+    text = finding(at, CLAIM)
+    assert verdict(at, CLAIM) == NOT_JUDGED
+    assert CLAIMS[CLAIM].judge(vanishing.evidence(res)).summary in text
+    assert f"{res.still_moving:,} of 225 runs were still moving" in text
+    assert "Try a smaller step size: plain descent settles in this map's sharpest minimum only with steps below " in (
+        text
+    )
+    assert "Try more steps" not in text

@@ -5,6 +5,7 @@ failed eigenvalue search."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -71,6 +72,12 @@ def test_the_page_counts_what_the_analysis_counts(page, results):
         assert sentence in text
 
 
+def test_no_number_on_the_page_is_in_e_notation(page):
+    text = texts(page)
+    assert not re.findall(r"\d(?:\.\d+)?e[-+]?\d", text)
+    assert "×10⁻" in text  # small numbers are there, spelled as powers of ten
+
+
 def test_the_curvature_shown_is_the_analysis(page, results):
     curv = results["curvature"]
     metrics = {m.label: float(m.value.replace("−", "-")) for m in page.metric}
@@ -84,9 +91,37 @@ def test_the_curvature_shown_is_the_analysis(page, results):
 
 
 def test_the_verdict_is_the_ledgers(page, results):
-    expected = CLAIMS[CLAIM].judge(claim.evidence(results["every"], results["fan"], results["curvature"]))
+    r = results
+    expected = CLAIMS[CLAIM].judge(claim.evidence(r["overview"], r["every"], r["fan"], r["curvature"]))
     assert verdict(page, CLAIM) == expected.verdict == CLAIMS[CLAIM].check(0).verdict == "refined"
     assert expected.summary in finding(page, CLAIM)
+
+
+def test_the_claim_is_judged_once_in_a_cached_wrapper(monkeypatch):
+    calls = []
+    evidence = claim.evidence
+    monkeypatch.setattr(claim, "evidence", lambda *a: calls.append(1) or evidence(*a))
+    at = run(section="landscape", **{"landscape.epochs": "20"})
+    judged = len(calls)
+    assert judged <= 1 and verdict(at, CLAIM) in ("refined", "contradicted")
+    at.run()  # a rerun (any control elsewhere on the page) judges nothing again
+    assert not at.exception and len(calls) == judged and verdict(at, CLAIM) in ("refined", "contradicted")
+
+
+def test_a_run_too_short_to_cut_still_shows_the_claim_not_judged(monkeypatch):
+    monkeypatch.setitem(analysis.STEP, "sgd", 1e6)  # blows up in its first epoch
+    caches = (section.trained, section.overview_view, section.claim_view)
+    for cache in caches:
+        cache.clear()
+    try:
+        at = run(section="landscape", **{"landscape.optimizer": "sgd", "landscape.epochs": "10"})
+    finally:
+        for cache in caches:  # no blown-up run left in the cache for other tests
+            cache.clear()
+    assert any("blew up in epoch 1" in w.value for w in at.warning)
+    assert any(i.value == words.too_short() for i in at.info)
+    assert verdict(at, CLAIM) == "not judged"
+    assert "blew up in epoch 1" in finding(at, CLAIM)
 
 
 def test_the_weight_redraws_its_own_cuts_in_a_nested_fragment(monkeypatch):
@@ -157,11 +192,43 @@ def test_a_failed_eigen_search_is_said_and_the_claim_not_judged(monkeypatch):
 
     monkeypatch.setattr(analysis, "extreme_eigenvalues", fail)
     section.curvature_view.clear()
+    section.claim_view.clear()
     try:
-        at = run(section="landscape")  # the defaults reach flat ground, so only the curvature is missing
+        # 20 epochs reach flat ground, so only the curvature is missing (the defaults' is precomputed).
+        at = run(section="landscape", **{"landscape.epochs": "20"})
     finally:
         section.curvature_view.clear()  # no failed result left in the cache for other tests
+        section.claim_view.clear()
     assert any("could not be found for these weights (RuntimeError: ARPACK error -9999" in w.value for w in at.warning)
     assert not at.metric
     assert verdict(at, CLAIM) == "not judged"
     assert "curvature could not be computed" in finding(at, CLAIM)
+
+
+VIEWS = (
+    "trained",
+    "overview_view",
+    "cuts_view",
+    "every_view",
+    "fan_view",
+    "plane_view",
+    "curvature_view",
+    "claim_view",
+)
+
+
+def test_the_default_view_reads_its_precomputed_parts_and_trains_nothing(monkeypatch, results):
+    def train(settings):
+        raise AssertionError(f"trained at {settings}")
+
+    monkeypatch.setattr(analysis, "train", train)
+    for name in VIEWS:
+        getattr(section, name).clear()
+    try:
+        at = run(section="landscape")
+    finally:
+        for name in VIEWS:
+            getattr(section, name).clear()
+    assert len(at.get("vega_lite_chart")) == 9 and verdict(at, CLAIM) == "refined"
+    # What the stored parts say is what a fresh computation says.
+    assert words.tally_caption(results["every"]) in texts(at) and words.fan_caption(results["fan"]) in texts(at)

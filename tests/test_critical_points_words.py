@@ -35,18 +35,32 @@ def stall(kind, start, end, escaped=True):
     return Stall(start=start, end=end, kind=kind, at=start, loss=1.0, grad_norm=1e-4, index=None, escaped=escaped)
 
 
-def make(labels, *, settings=None, end_grads=None, escapes=(), stalled=None, plateau=None, example=None, kicks=0):
-    """A hand-built result: one run per entry of ``labels`` (end kind ids)."""
+def make(
+    labels,
+    *,
+    settings=None,
+    end_grads=None,
+    escapes=(),
+    stalled=None,
+    plateau=None,
+    example=None,
+    kicks=0,
+    stayed=0,
+):
+    """A hand-built result: one run per entry of ``labels`` (end kind ids); the first ``stayed``
+    runs end where they started (they never moved)."""
     settings = settings or Settings()
     n = len(labels)
     grads = np.full(n, 1e-8) if end_grads is None else np.asarray(end_grads, float)
+    ends = np.ones((n, 2))
+    ends[:stayed] = 0.0
     escaped = {k: () for k in ESCAPABLE}
     for e in escapes:
         escaped[e.kind] = (e.longest_steps,) * e.runs
     return Basins(
         settings=settings,
         starts=np.zeros((n, 2)),
-        ends=np.ones((n, 2)),
+        ends=ends,
         labels=np.array(labels, dtype=str),
         steps=np.full(n, settings.steps),
         end_grads=grads,
@@ -55,19 +69,22 @@ def make(labels, *, settings=None, end_grads=None, escapes=(), stalled=None, pla
         escaped_steps=escaped,
         stalled_runs=stalled or {k: sum(e.runs for e in escapes if e.kind == k) for k in ESCAPABLE},
         strict_saddles=0,
+        traps=tuple(analysis.Trap(k, rested=0, slowed=0, near=0, passed=0, never_moved=0) for k in analysis.TRAPS),
+        bouncing=np.zeros(n, dtype=bool),
+        sharpest_minimum=4.16,
         paths=(),
         example=example,
         plateau=plateau,
         kicks=kicks,
-        map_kinds=analysis.TRAPS,
-        listed={"global-minimum": 1, "local-minimum": 1, "saddle": 2, "plateau": 1},
+        listed={kinds.GLOBAL_MINIMUM: 1, kinds.LOCAL_MINIMUM: 1, kinds.END_SADDLE: 2, kinds.PLATEAU: 1},
         scales=SCALES,
         tol=4.4e-7,
-        window=15,
+        window=20,
     )
 
 
-def plateau(n_stopped=2, creeping=(5.7e-7, 2.6e-4), flattest=4e8, median=6.3e5, ground=FLAT):
+def plateau(n_stopped=2, creeping=(5.7e-7, 2.6e-4), flattest=4e8, median=6.3e5, ground=FLAT, never_moved=0):
+    """The plateau's runs that moved and came to rest there (``never_moved`` more never moved)."""
     slopes = np.array([2e-9] * n_stopped + list(creeping))
     stopped = np.array([True] * n_stopped + [False] * len(creeping))
     runs = np.arange(len(slopes))
@@ -76,8 +93,10 @@ def plateau(n_stopped=2, creeping=(5.7e-7, 2.6e-4), flattest=4e8, median=6.3e5, 
         slopes=slopes,
         stopped=stopped,
         tol=4.4e-7,
-        flattest=Slide(run=0, xy=(0.3, 1.4), slope=2e-9, ground=ground, steps=flattest),
-        median=Slide(run=len(runs) // 2, xy=(0.5, 1.9), slope=7.7e-7, ground=FLAT, steps=median),
+        never_moved=never_moved,
+        never_moved_shift=4e-8 if never_moved else 0.0,
+        flattest=Slide(run=0, xy=(0.3, 1.4), slope=2e-9, ground=ground, steps=flattest) if len(runs) else None,
+        median=Slide(run=len(runs) // 2, xy=(0.5, 1.9), slope=7.7e-7, ground=FLAT, steps=median) if len(runs) else None,
     )
 
 
@@ -98,23 +117,31 @@ def test_runs_still_moving_are_reported_as_never_resting_with_their_slopes():
     grads = [1e-8] * 66 + list(np.linspace(5e-4, 0.4, 340))
     text = words.counts_caption(make(labels, settings=Settings(lr=0.01, steps=250), end_grads=grads))
     assert text.startswith("Of 406 starts, 38 in a global minimum and 28 on a plateau after at most 250 steps; ")
-    assert "340 were still moving at their last step (slopes up to 0.4" in text
-    assert f"counts as resting only below {sci(SCALES.still)}" in text
-    assert text.endswith("they never came to rest.")
+    assert "340 were still moving at their last step (slopes up to 0.4): they never came to rest" in text
+    # Resting takes both of the core's tests (ground.at_rest), not a slope threshold alone (finding 7).
+    assert text.endswith(
+        f"which takes a critical point within {sci(SCALES.reach)} by the ground's own curvature and a slope below "
+        f"{sci(SCALES.still)} along its flat directions."
+    )
 
 
 def test_when_no_run_rests_the_sentence_says_so():
     text = words.counts_caption(make([kinds.STILL_MOVING] * 9, end_grads=[0.2] * 9))
     assert text.startswith("Of 9 starts, none came to rest after at most 1,500 steps; all of them were still moving")
-    assert words.counts_caption(make([kinds.DIVERGED] * 225)).startswith("Of 225 starts, 225 diverged after at most")
+    # Finding 5: "All 225", never "225 of 225".
+    assert words.counts_caption(make([kinds.DIVERGED] * 225)) == "All 225 runs diverged after at most 1,500 steps."
+    assert words.counts_caption(make([kinds.GLOBAL_MINIMUM] * 9)) == (
+        "All 9 runs ended in a global minimum after at most 1,500 steps."
+    )
 
 
 @pytest.mark.parametrize("kind", kinds.END_KINDS)
 def test_every_end_kind_has_a_tally_phrase(kind):
-    text = words.counts_caption(make([kind] * 3, end_grads=[0.1] * 3))
-    assert text.startswith("Of 3 starts, ")
+    other = kinds.LOCAL_MINIMUM if kind == kinds.GLOBAL_MINIMUM else kinds.GLOBAL_MINIMUM
+    text = words.counts_caption(make([other] + [kind] * 3, end_grads=[0.1] * 4))
+    assert text.startswith("Of 4 starts, ") and f"1 {kinds.END_AT[other]}" in text
     if kind != kinds.STILL_MOVING:
-        assert f"3 {words.TALLIED[kind]} after" in text
+        assert f"3 {kinds.END_AT[kind]}" in text
 
 
 # ----- every end kind phrased as English (issue 8, fault 8: "ended in still moving") ---------------
@@ -123,7 +150,7 @@ ENDED = {
     kinds.GLOBAL_MINIMUM: "it ended in a global minimum",
     kinds.LOCAL_MINIMUM: "it ended in a local minimum",
     kinds.END_SADDLE: "it ended on a saddle",
-    kinds.END_MAXIMUM: "it ended on a summit",
+    kinds.END_MAXIMUM: "it ended on a maximum",
     kinds.PLATEAU: "it ended on a plateau",
     kinds.STILL_MOVING: "it was still moving at its last step",
     kinds.LEFT_MAP: "it left the map",
@@ -183,9 +210,67 @@ def test_the_plateau_note_describes_the_resting_ground_from_its_eigenvalues():
 
 def test_the_plateau_note_counts_stopped_and_creeping_runs():
     note = words.plateau_note(make([kinds.PLATEAU] * 4, plateau=plateau()))
-    assert "Of the 4 runs that came to rest on a plateau" in note
-    assert f"2 stopped because their slope was below the optimiser's stopping tolerance ({sci(4.4e-7)})" in note
-    assert f"2 ran out of steps while still creeping (slopes {sci(5.7e-7)} to {sci(2.6e-4)})" in note
+    assert "4 runs came to rest on it; 2 stopped because their slope fell below the optimiser's stopping " in note
+    assert f"tolerance ({sci(4.4e-7)}) and 2 ran out of steps while still creeping" in note
+    assert f"(slopes {sci(5.7e-7)} to {sci(2.6e-4)})" in note and "never moved" not in note
+
+
+# ----- finding 4: runs that never moved did not come to rest on the plateau ---------------------------------
+
+
+def test_runs_that_never_moved_are_counted_apart_from_those_that_came_to_rest():
+    # The note said "Of the 26 runs that came to rest on a plateau, 11 stopped ..." while the claim box
+    # said 15 came to rest there and 11 never moved.
+    res = make([kinds.PLATEAU] * 26, plateau=plateau(n_stopped=0, creeping=[3e-6] * 15, never_moved=11), stayed=11)
+    note = words.plateau_note(res)
+    assert "11 runs started on its flat top and never moved (none went further than 4×10⁻⁸)" in note
+    assert "they did not come to rest there, they were there all along." in note
+    assert "The other 15 came to rest on it; all ran out of steps while still creeping" in note
+    assert "Of the 26" not in note
+    assert words.counts_caption(res) == (
+        "All 26 runs ended on a plateau (11 of them never moved from their start) after at most 1,500 steps."
+    )
+
+
+def test_a_plateau_where_no_run_that_moved_came_to_rest():
+    res = make([kinds.PLATEAU], plateau=plateau(n_stopped=0, creeping=(), never_moved=1), stayed=1)
+    note = words.plateau_note(res)
+    assert "1 run started on its flat top and never moved (it went no further than 4×10⁻⁸ from its start)" in note
+    assert note.endswith("it did not come to rest there, it was there all along. No run that moved came to rest on it.")
+    assert (
+        words.counts_caption(res)
+        == "Of 1 start, 1 on a plateau (it never moved from its start) after at most 1,500 steps."
+    )
+
+
+# ----- finding 5: one run is one run ---------------------------------------------------------------------------
+
+
+def test_a_single_plateau_run_is_singular_throughout():
+    res = make(
+        [kinds.PLATEAU, kinds.GLOBAL_MINIMUM],
+        plateau=plateau(n_stopped=1, creeping=()),
+        escapes=[Escape(kinds.STALL_PLATEAU, 1, 937.0, 937)],
+    )
+    note = words.plateau_note(res)
+    assert (
+        "1 run came to rest on it; it stopped because its slope fell below the optimiser's stopping tolerance" in note
+    )
+    assert "Where it rests, the ground" in note and "Nothing holds this run there" in note
+    assert note.endswith("1 run that stalled on it did slide off, after 937 steps.")
+    assert "their" not in note and "them" not in note
+
+
+def test_one_creeping_plateau_run_has_one_slope():
+    note = words.plateau_note(make([kinds.PLATEAU], plateau=plateau(n_stopped=0, creeping=(2.5e-6,))))
+    assert f"1 run came to rest on it; it ran out of steps while still creeping (slope {sci(2.5e-6)})." in note
+
+
+def test_more_steps_are_offered_as_a_cure_only_within_the_budgets_the_page_offers():
+    near = words.plateau_note(make([kinds.PLATEAU] * 4, plateau=plateau(flattest=2000.0, median=900.0)))
+    assert "and more steps would free them: plain descent at step size 0.1 would need about 2,000 more steps" in near
+    far = words.plateau_note(make([kinds.PLATEAU] * 4, plateau=plateau(flattest=3.9e8)))
+    assert "yet more steps are no cure" in far
 
 
 def test_more_steps_come_with_the_number_they_would_take():
@@ -203,9 +288,7 @@ def test_a_plateau_that_never_lets_go_says_so():
 
 def test_the_plateau_note_adds_the_runs_that_slid_off():
     res = make([kinds.PLATEAU] * 4, plateau=plateau(), escapes=[Escape(kinds.STALL_PLATEAU, 10, 118.0, 926)])
-    assert words.plateau_note(res).endswith(
-        "Runs that started nearer its edge did slide off: 10 runs, after up to 926 steps."
-    )
+    assert words.plateau_note(res).endswith("10 runs that stalled on it did slide off, after up to 926 steps.")
     assert words.plateau_note(make([kinds.GLOBAL_MINIMUM])) is None
 
 
@@ -224,7 +307,7 @@ def test_escape_caption_counts_runs_and_steps():
 
 
 def test_escape_caption_without_escapes():
-    assert words.escape_caption(make([kinds.GLOBAL_MINIMUM] * 3)) == "No run stalled (for 15 steps or more) on its way."
+    assert words.escape_caption(make([kinds.GLOBAL_MINIMUM] * 3)) == "No run stalled (for 20 steps or more) on its way."
     res = make([kinds.GLOBAL_MINIMUM] * 3, stalled={k: int(k == kinds.STALL_MINIMUM) for k in ESCAPABLE})
     assert words.escape_caption(res).startswith("No run stalled and then got away")
 
@@ -251,7 +334,7 @@ def test_the_readers_table_shows_names_and_the_medians():
 
 def test_a_plateau_whose_runs_all_stopped_says_all_of_them():
     note = words.plateau_note(make([kinds.PLATEAU] * 3, plateau=plateau(n_stopped=3, creeping=())))
-    assert "Of the 3 runs that came to rest on a plateau, all of them stopped because their slope was below" in note
+    assert "3 runs came to rest on it; all stopped because their slope fell below the optimiser's stopping" in note
     assert "ran out of steps" not in note
 
 
@@ -259,7 +342,7 @@ def test_the_map_names_its_maxima_as_its_legend_does():
     res = dataclasses.replace(
         make([kinds.GLOBAL_MINIMUM]),
         settings=Settings(surface="himmelblau", lr=0.01),
-        listed={"global-minimum": 4, "saddle": 4, "maximum": 1},
+        listed={kinds.GLOBAL_MINIMUM: 4, kinds.END_SADDLE: 4, kinds.END_MAXIMUM: 1},
     )
     assert (
         words.map_holds(res)
@@ -269,5 +352,51 @@ def test_the_map_names_its_maxima_as_its_legend_does():
 
 def test_one_run_still_moving_is_singular():
     text = words.counts_caption(make([kinds.GLOBAL_MINIMUM] * 4 + [kinds.STILL_MOVING], end_grads=[1e-8] * 4 + [0.03]))
-    assert f"; 1 was still moving at its last step (slope {sci(0.03)}, while a run counts as resting only below" in text
-    assert text.endswith("it never came to rest.")
+    assert f"; 1 was still moving at its last step (slope {sci(0.03)}): it never came to rest, which takes" in text
+
+
+def test_the_map_names_its_critical_points_by_the_legends_names():
+    # Finding 6: the names come from kinds.END_NAMES, keyed by the ids the surfaces list.
+    res = dataclasses.replace(make([kinds.GLOBAL_MINIMUM]), listed={kinds.LOCAL_MINIMUM: 1, kinds.PLATEAU: 2})
+    assert words.map_holds(res) == (
+        f"The four traps map has 1 {kinds.END_NAMES[kinds.LOCAL_MINIMUM]} and 2 plateaus (white marks on the map)."
+    )
+
+
+def test_every_listed_kind_a_surface_uses_has_a_name():
+    from explainer.core.surfaces import SURFACES
+
+    used = {p.kind for s in SURFACES.values() for p in s.critical_points}
+    for kind in used:
+        res = dataclasses.replace(make([kinds.GLOBAL_MINIMUM]), listed={kind: 2})
+        assert words.map_holds(res).startswith(f"The four traps map has 2 {words._MANY[kind]} (")
+
+
+# ----- finding 7: a curved valley floor is no trap ---------------------------------------------------------
+
+
+VALLEY = Ground(kinds.SADDLE, (-0.102, 0.0149), 0.2, up=1, down=1, flat=0, sectors_down=0, sectors_up=0, drop=0.0)
+
+
+def test_a_crawl_along_a_valley_floor_is_not_an_escape_from_a_trap():
+    res = make(
+        [kinds.GLOBAL_MINIMUM] * 5,
+        escapes=[Escape(kinds.STALL_SADDLE, 4, 52.5, 166), Escape(kinds.STALL_VALLEY, 2, 171.5, 172)],
+    )
+    assert words.escape_caption(res) == (
+        "4 runs stalled on a saddle and escaped after a median of 52 steps (longest 166); "
+        "2 runs crawled along a curved valley floor for up to 172 steps and went on down."
+    )
+
+
+def test_a_valley_floor_example_is_titled_as_a_slow_stretch_and_its_ground_not_named():
+    ex = example(kinds.STILL_MOVING, (stall(kinds.STALL_VALLEY, 0, 172),), (VALLEY,))
+    assert words.example_title(ex) == "The longest slow stretch: 172 steps crawling along a curved valley floor"
+    caption = words.example_caption(make([kinds.STILL_MOVING], example=ex, end_grads=[0.3]))
+    assert "Steps 0–172: 172 steps on a curved valley floor, where the ground curves up in one direction" in caption
+    assert "downhill one way, uphill the other" not in caption  # no place it stopped at
+
+
+def test_every_stall_kind_reads_as_english():
+    for kind in kinds.STALL_KINDS:
+        assert words.on(kind) == ("in a minimum" if kind == kinds.STALL_MINIMUM else f"on {kinds.STALL_NAMES[kind]}")

@@ -10,6 +10,7 @@ from explainer.core import kinds
 from explainer.core.analyses import descent as analysis
 from explainer.core.experiments import Stability, Sweep
 from explainer.core.ground import map_scales, read_ground
+from explainer.core.prose import sci
 from explainer.core.surfaces import SURFACES
 from explainer.sections.common import describe_ground
 from explainer.sections.descent import words
@@ -110,13 +111,13 @@ def test_ground_words_follow_the_ground(name, xy, phrase):
     assert "every side" not in text
 
 
-def test_a_rim_is_not_called_a_summit():
+def test_a_rim_is_not_called_a_maximum():
     s = SURFACES["four-traps"]
     scales = map_scales(s)
     g = dataclasses.replace(read_ground(s, (1.2, 1.4), scales)[0], shape=kinds.MAXIMUM, down=1, flat=1, sectors_down=0)
     assert g.is_rim
     text = describe_ground(g, scales)
-    assert "falls away in one direction and is flat in one direction" in text and "not a summit" in text
+    assert "falls away in one direction and is flat in one direction" in text and "not a maximum" in text
 
 
 def test_the_saddle_aside_gives_the_closed_form():
@@ -137,3 +138,30 @@ def test_the_worked_example_reads_its_own_numbers():
     caption = words.lesson_caption(lesson)
     best = int(np.argmin(lesson.best))
     assert f"Step size {lesson.step_sizes[best]:g} reaches the lowest loss, {lesson.best[best]:.3f}" in caption
+
+
+def test_a_sliding_run_is_never_described_as_a_place():
+    # Rosenbrock, tiny steps: the run crawls along the bent valley floor, curvature (-0.1, 1,860):
+    # the words say how each direction bends and never call the point a saddle or a valley floor.
+    res = analysis.surface_run(analysis.RunSettings("rosenbrock", -1.5, 2.5, 0.001, 100))
+    text, _ = words.run_verdict(res)
+    assert res.end_kind == kinds.STILL_MOVING
+    assert "in one direction and is nearly flat" in text
+    assert "downhill one way" not in text and "counts as flat" not in text
+    # Across the valley it has settled; along it, the slope is still clear.
+    assert f"along its flattest direction the slope, {sci(res.ground.flat_slope)}, is still above" in text
+
+
+def test_the_stability_bound_is_read_at_the_minimum_not_the_last_point():
+    res = analysis.surface_run(analysis.RunSettings("tanh-plateau", 2.0, 1.0, 0.5, 1000))
+    assert res.end_kind == kinds.GLOBAL_MINIMUM
+    assert res.stability.limit == pytest.approx(1.0, rel=1e-6) and res.stability.isotropic
+    assert "the curvature is 2 in every direction" in words.stability_sentence(res)
+
+
+def test_a_step_below_the_drawn_bound_that_fails_is_explained(default):
+    # From the double well's start, step 0.79 (below the local minimum's bound of 1) jumps into the
+    # global valley, whose curvature 3 sets a bound of 2/3: the run bounces there.
+    text = words.sweep_caption(default, SURFACES["double-well"])
+    assert "fails although it is below 1: it ended near another critical point, where the bound is 0.667" in text
+    assert "ending in a global minimum" in text  # the fastest step size lands in the other valley

@@ -25,6 +25,8 @@ def test_count_and_plural(n, text):
         (3.1e-5, "3.1×10⁻⁵"),
         (1e12, "10¹²"),
         (9.99e-5, "10⁻⁴"),  # rounding carries into the exponent
+        (0.00999, "0.01"),  # and trailing zeros go
+        (2.5, "2.5"),
         (-0.0093, "-0.0093"),
         (0.0, "0"),
     ],
@@ -64,3 +66,7 @@ def test_a_control_follows_its_leader_declaratively():
 def test_follows_and_given_come_together():
     with pytest.raises(ValueError, match="come together"):
         Control("s.x", "x", "slider", 0.0, lo=0.0, hi=1.0, follows="s.map")
+
+
+def test_fold_spells_its_numbers_like_the_rest_of_the_page():
+    assert prose.fold(7.8e-5, 9.5e-6) == "fell 8.2-fold, from 7.8×10⁻⁵ to 9.5×10⁻⁶"

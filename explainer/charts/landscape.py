@@ -13,14 +13,17 @@ class is 0 or 1. Legends, headers and tooltips turn ids into names with
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from explainer.charts import maps
 from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, title, top_legend
 from explainer.core import kinds
+from explainer.core.prose import power_of_ten
 
 #: The two moments every cut is drawn at.
 WHEN_COLORS = {kinds.EARLY: OKABE_ITO["orange"], kinds.END: OKABE_ITO["blue"]}
@@ -211,18 +214,38 @@ def cut_tally(frame: pd.DataFrame, *, moments: Mapping[str, str], chart_title: s
     return fit_width(bars, 90, title=title(chart_title, subtitle))
 
 
+def _decades(values) -> tuple[list[float], str]:
+    """Tick values at the powers of ten that span ``values`` (all positive), and a ``labelExpr``
+    that writes each as the page's prose does ("10⁻⁷", never "1e-7" beside "0.000001")."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    exponents = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    labels = {str(k): "1" if k == 0 else "10" if k == 1 else power_of_ten(k) for k in exponents}
+    return [10.0**k for k in exponents], f"({json.dumps(labels)})[round(log(datum.value) / LN10)]"
+
+
 def slope_spread(frame: pd.DataFrame, *, moments: Mapping[str, str], chart_title: str, subtitle: str) -> alt.Chart:
-    """The share of weights whose cut is flatter than each slope (``slope, share, when``, a moment
-    id named by ``moments``): one cumulative curve per moment, on a log axis."""
+    """The share of weights whose cut is flatter than each slope (``slope``, ``slope_text`` as the
+    tooltip spells it, ``share`` from 0 to 1, ``when``: a moment id named by ``moments``): one
+    cumulative curve per moment, on a log axis ticked at powers of ten. The share axis keeps a few
+    pixels beyond 0% and 100%, so that a curve lying along either edge stays inside the plot."""
+    ticks, label = _decades(frame["slope"])
     return fit_width(
         alt.Chart(frame)
         .transform_calculate(moment=names(dict(moments), "datum.when"))
         .mark_line(strokeWidth=2.4, interpolate="step-after")
         .encode(
             x=alt.X(
-                "slope:Q", title="|slope| of the cut at the current weights (log scale)", scale=alt.Scale(type="log")
+                "slope:Q",
+                title="|slope| of the cut at the current weights (log scale)",
+                scale=alt.Scale(type="log", domain=[ticks[0], ticks[-1]], nice=False),
+                axis=alt.Axis(values=ticks, labelExpr=label),
             ),
-            y=alt.Y("share:Q", title="share of all weights", axis=alt.Axis(format="%")),
+            y=alt.Y(
+                "share:Q",
+                title="share of all weights",
+                scale=alt.Scale(domain=[0, 1], nice=False, padding=6),
+                axis=alt.Axis(format="%", values=[0, 0.2, 0.4, 0.6, 0.8, 1]),
+            ),
             color=alt.Color(
                 "when:N",
                 title="weights at",
@@ -231,7 +254,7 @@ def slope_spread(frame: pd.DataFrame, *, moments: Mapping[str, str], chart_title
             ),
             tooltip=[
                 alt.Tooltip("moment:N", title="weights at"),
-                alt.Tooltip("slope:Q", format=".1e", title="slope below"),
+                alt.Tooltip("slope_text:N", title="slope below"),
                 alt.Tooltip("share:Q", format=".1%", title="share of weights"),
             ],
         ),

@@ -22,13 +22,11 @@ from explainer.charts.theme import (
 )
 from explainer.core import kinds
 
-KIND_NAMES = {
-    "global-minimum": "global minimum",
-    "local-minimum": "local minimum",
-    "saddle": "saddle",
-    "maximum": "maximum",
-    "plateau": "plateau",
-}
+MARKER_FILL = "#f0f0f0"
+MARKER_RIM = "#505050"
+
+#: Names of the kinds of listed critical point (the same ids as the ends they are).
+KIND_NAMES = {k: kinds.END_NAMES[k] for k in CRITICAL_SHAPES}
 
 
 def _edges(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +78,14 @@ def heat_layer(heat: pd.DataFrame, bounds, *, log_color: bool = False, titles=WE
         .mark_rect(opacity=0.9)
         .encode(
             **_cells(bounds, titles),
-            color=alt.Color("loss:Q", title="loss", scale=scale, legend=alt.Legend(orient="right")),
+            # Above the map, not beside it: a fixed-size map plus a side legend overflows a narrow column
+            # (the critical points' legend sits below).
+            color=alt.Color(
+                "loss:Q",
+                title="loss",
+                scale=scale,
+                legend=alt.Legend(orient="top", direction="horizontal", gradientLength=160, titleOrient="left"),
+            ),
             tooltip=[alt.Tooltip("loss:Q", format=".4g")],
         )
     )
@@ -108,12 +113,20 @@ def critical_frame(surface) -> pd.DataFrame:
 
 
 def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
-    """Critical points as white markers, shaped by kind (filled circles are global minima)."""
+    """Critical points as light markers with a dark rim, shaped by kind (circles are global minima,
+    diamonds local ones, crosses saddles, triangles maxima, squares plateaus)."""
     x, y = _axes(bounds)
     present = [k for k in CRITICAL_SHAPES if k in set(points["kind"])]
+    legend = alt.Legend(
+        orient="bottom", direction="horizontal", columns=2, labelExpr=names(KIND_NAMES), symbolStrokeWidth=1.5,
+        symbolStrokeColor=MARKER_RIM,
+    )  # fmt: skip
     return (
         alt.Chart(points)
-        .mark_point(size=140, filled=True, fill="white", stroke="black", strokeWidth=1.5, opacity=1)
+        # A light fill with a mid-grey rim reads on a light heat map and on the dark theme alike; never
+        # black, which vanishes there. The fill comes through a colour scale on the same field as the
+        # shape, so that the legend's symbols get it too (a constant fill would leave them blank).
+        .mark_point(size=140, filled=True, stroke=MARKER_RIM, strokeWidth=1.5, opacity=1)
         .encode(
             x=x,
             y=y,
@@ -121,7 +134,13 @@ def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
                 "kind:N",
                 title="critical point",
                 scale=alt.Scale(domain=present, range=[CRITICAL_SHAPES[k] for k in present]),
-                legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, labelExpr=names(KIND_NAMES)),
+                legend=legend,
+            ),
+            color=alt.Color(
+                "kind:N",
+                title="critical point",
+                scale=alt.Scale(domain=present, range=[MARKER_FILL] * len(present)),
+                legend=legend,
             ),
             tooltip=[
                 alt.Tooltip("name:N", title="kind"),

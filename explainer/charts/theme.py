@@ -56,11 +56,11 @@ SWEEP_COLORS = {
 
 #: Marker shape of each kind of critical point.
 CRITICAL_SHAPES = {
-    "global-minimum": "circle",
-    "local-minimum": "circle",
-    "saddle": "cross",
-    "maximum": "triangle-up",
-    "plateau": "square",
+    kinds.GLOBAL_MINIMUM: "circle",
+    kinds.LOCAL_MINIMUM: "diamond",
+    kinds.END_SADDLE: "cross",
+    kinds.END_MAXIMUM: "triangle-up",
+    kinds.PLATEAU: "square",
 }
 
 PATH_COLOR = OKABE_ITO["vermillion"]

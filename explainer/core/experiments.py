@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explainer.core import curvature, kinds
-from explainer.core.optimize import descend_many
+from explainer.core.optimize import CONVERGED, DIVERGED, MAX_STEPS, descend_many
 from explainer.core.surfaces import SURFACES
 
 
@@ -16,7 +16,8 @@ class Sweep:
     """One run per step size from the same start.
 
     ``outcome[i]`` is one of :data:`explainer.core.kinds.SWEEP_OUTCOMES`; ``steps`` taken,
-    ``final_loss`` and ``final_grad`` (gradient norm at the last point) of each run.
+    ``final_loss`` and ``final_grad`` (gradient norm at the last point) of each run, and where it
+    ended (``ends (n, 2)``).
     """
 
     lrs: np.ndarray
@@ -24,6 +25,7 @@ class Sweep:
     outcome: np.ndarray
     final_loss: np.ndarray
     final_grad: np.ndarray
+    ends: np.ndarray | None = None
 
 
 def lr_sweep(surface, start, lrs, steps: int, tol: float = 1e-6, still: float | None = None) -> Sweep:
@@ -37,11 +39,7 @@ def lr_sweep(surface, start, lrs, steps: int, tol: float = 1e-6, still: float | 
     starts = np.repeat(np.asarray(start, dtype=float)[None, :], len(lrs), axis=0)
     batch = descend_many(surface, starts, "gd", lrs, steps, tol=tol)
     still = 100 * tol if still is None else still
-    names = {
-        "converged": kinds.SWEEP_CONVERGED,
-        "max-steps": kinds.SWEEP_OUT_OF_STEPS,
-        "diverged": kinds.SWEEP_DIVERGED,
-    }
+    names = {CONVERGED: kinds.SWEEP_CONVERGED, MAX_STEPS: kinds.SWEEP_OUT_OF_STEPS, DIVERGED: kinds.SWEEP_DIVERGED}
     outcome = np.array([names[r] for r in batch.stop_reason], dtype=object)
     rows = np.arange(len(lrs))
     grads = batch.grad_norms[batch.stop_step, rows]
@@ -57,6 +55,7 @@ def lr_sweep(surface, start, lrs, steps: int, tol: float = 1e-6, still: float | 
         outcome=outcome,
         final_loss=batch.losses[batch.stop_step, rows],
         final_grad=grads,
+        ends=batch.ends.copy(),
     )
 
 
@@ -76,6 +75,16 @@ class Stability:
     direction: tuple[float, float]  # its unit eigenvector
     second_limit: float  # 2 / the next eigenvalue (the bound for a start that never excites the top)
     excited: float  # largest |offset . direction| along the run
+
+    @property
+    def second(self) -> float:
+        """The next eigenvalue (0 where it is not positive)."""
+        return 2.0 / self.second_limit if np.isfinite(self.second_limit) else 0.0
+
+    @property
+    def isotropic(self) -> bool:
+        """Whether the top curvature is the same in every direction (no direction sets the bound)."""
+        return abs(self.top - self.second) <= 1e-9 * abs(self.top)
 
 
 def stability(surface, minimum, path) -> Stability:

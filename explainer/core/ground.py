@@ -7,8 +7,12 @@ read the same way whichever run reached it.
 
 A point is read in three layers:
 
-1. **Moving or not.** A run whose slope is still above ``STILL`` of the map's typical slope has
-   not stopped anywhere: it is *still moving*, whatever the ground under it.
+1. **Moving or not.** The local quadratic model says where the nearest critical point lies: a
+   Newton step ``H^-1 g`` along the directions that curve clearly. A run that is more than
+   ``REACH`` of the window away from it, or whose slope along the flat directions is above what the
+   map's sharpest curvature makes over that distance, has not stopped anywhere: it is *still
+   moving*, whatever the ground under it (a run crawling down Rosenbrock's curved valley has a
+   small slope, but its minimum is still far away).
 2. **Curvature.** The Hessian's eigenvalues, with "flat" meaning within ``FLAT`` of the map's
    sharpest curvature (:func:`explainer.core.curvature.classify`). Where the Hessian is flat,
    a probe on a small circle reads the higher-order shape: the monkey saddle ``x^3 - 3xy^2`` is
@@ -26,8 +30,13 @@ import numpy as np
 
 from explainer.core import curvature, kinds
 
-#: A run has stopped once its slope is below this share of the map's typical slope.
-STILL = 1e-3
+#: A run has stopped once the critical point its quadratic model points to is within this share of
+#: the window, and its slope along flat directions is below what the map's sharpest curvature
+#: makes over that distance (:attr:`MapScales.still`).
+REACH = 1e-4
+#: A stall is near a critical point when the Newton step from its flattest point is within this
+#: share of the window; a slow stretch further from any is a curved valley floor.
+STALL_REACH = 0.02
 #: Curvature within this share of the map's sharpest curvature is flat.
 FLAT = 1e-3
 #: Loss differences below this share of the map's loss range are level.
@@ -44,7 +53,7 @@ SLOW = 0.05
 class MapScales:
     """A map's own scales; every threshold of this module is a share of one of them."""
 
-    slope: float  # median gradient norm over the window
+    slope: float  # typical clear slope: the 90th percentile of the gradient norm over the window
     curvature: float  # largest |eigenvalue| at the listed critical points (1 if all are zero)
     loss: float  # range of the loss over the window
     size: float  # length of the window's diagonal
@@ -52,8 +61,10 @@ class MapScales:
 
     @property
     def still(self) -> float:
-        """Slope below which a run counts as stopped."""
-        return STILL * self.slope
+        """Slope along flat ground below which a run counts as stopped: the slope a run has at
+        the map's reach from a critical point as sharply curved as the map's sharpest. (A share
+        of the typical slope would be far too lax on a map with steep walls, like Rosenbrock's.)"""
+        return self.curvature * self.reach
 
     @property
     def slow(self) -> float:
@@ -75,6 +86,16 @@ class MapScales:
         """Radius of the higher-order probe."""
         return PROBE * self.size
 
+    @property
+    def reach(self) -> float:
+        """Distance to the nearest critical point within which a run counts as there."""
+        return REACH * self.size
+
+    @property
+    def near(self) -> float:
+        """Distance to the nearest critical point within which a stall counts as at it."""
+        return STALL_REACH * self.size
+
 
 def map_scales(surface, n: int = 41) -> MapScales:
     """The scales of ``surface``'s window, from an ``n x n`` grid and its listed critical points."""
@@ -86,7 +107,9 @@ def map_scales(surface, n: int = 41) -> MapScales:
     tops = np.abs(np.linalg.eigvalsh(surface.hessian(points))).max(axis=-1) if len(points) else np.zeros(0)
     sharpest = float(tops.max()) if tops.size and tops.max() > 0 else 1.0
     return MapScales(
-        slope=float(np.median(np.linalg.norm(g, axis=-1))),
+        # The 90th percentile, not the median: on a map that is mostly plateau (tanh(x^2 + y^2)) the
+        # median slope is the plateau's own, and slow ground would never look slow.
+        slope=float(np.quantile(np.linalg.norm(g, axis=-1), 0.9)),
         curvature=sharpest,
         loss=float(np.ptp(z)),
         size=float(np.hypot(x1 - x0, y1 - y0)),
@@ -104,7 +127,9 @@ class Ground:
     (0 where the Hessian was not flat and no probe was needed). ``index`` is the number of
     downhill directions (the Hessian's negative eigenvalues, or the probe's downhill arcs for a
     degenerate saddle). ``drop`` is how much lower the quadratic model's bottom lies, over the
-    directions that curve up.
+    directions that curve up. ``newton`` is the length of the Newton step ``H^-1 g`` over the
+    directions that curve clearly (how far the nearest critical point lies), and ``flat_slope``
+    the slope along the directions that are flat.
     """
 
     shape: str
@@ -116,6 +141,8 @@ class Ground:
     sectors_down: int
     sectors_up: int
     drop: float
+    newton: float = 0.0
+    flat_slope: float = 0.0
 
     @property
     def is_rim(self) -> bool:
@@ -179,8 +206,11 @@ def read_ground(surface, points, scales: MapScales) -> list[Ground]:
         if shape == kinds.FLAT:
             shape, sectors_down, sectors_up = _higher_order(*_probe(surface, xy, g, scales))
         along = V.T @ g
-        curved = ev > scales.flat
-        drop = float(0.5 * np.sum(along[curved] ** 2 / ev[curved]))
+        rising = ev > scales.flat
+        drop = float(0.5 * np.sum(along[rising] ** 2 / ev[rising]))
+        bent = np.abs(ev) > scales.flat
+        newton = float(np.sqrt(np.sum((along[bent] / ev[bent]) ** 2)))
+        flat_slope = float(np.sqrt(np.sum(along[~bent] ** 2)))
         out.append(
             Ground(
                 shape=shape,
@@ -192,16 +222,41 @@ def read_ground(surface, points, scales: MapScales) -> list[Ground]:
                 sectors_down=sectors_down,
                 sectors_up=sectors_up,
                 drop=drop,
+                newton=newton,
+                flat_slope=flat_slope,
             )
         )
     return out
 
 
+def newton_point(surface, xy, scales: MapScales, *, iterations: int = 30) -> np.ndarray:
+    """The critical point the quadratic model points to from ``xy``, refined by Newton steps over
+    the directions that curve clearly (flat directions are left alone) until the step is below
+    round-off or ``iterations`` run out."""
+    x = np.asarray(xy, dtype=float).copy()
+    for _ in range(iterations):
+        ev, V = np.linalg.eigh(surface.hessian(x))
+        along = V.T @ surface.gradient(x)
+        bent = np.abs(ev) > scales.flat
+        step = V[:, bent] @ (along[bent] / ev[bent])
+        x = x - step
+        if not np.isfinite(x).all():
+            return np.asarray(xy, dtype=float)
+        if np.linalg.norm(step) <= 1e-12 * scales.size:
+            break
+    return x
+
+
+def at_rest(ground: Ground, scales: MapScales) -> bool:
+    """Whether a run on ``ground`` has come to rest: its nearest critical point within the map's
+    reach, and no clear slope along the flat directions."""
+    return ground.newton <= scales.reach and ground.flat_slope < scales.still
+
+
 def end_kind(ground: Ground, value: float, scales: MapScales) -> str:
-    """Where a run that stopped on ``ground`` at loss ``value`` ended: one of
-    :data:`explainer.core.kinds.RESTED`, or still moving (slope not small, or a valley floor
-    still clearly above its bottom)."""
-    if ground.grad_norm >= scales.still:
+    """Where a run that ended on ``ground`` at loss ``value`` ended: one of
+    :data:`explainer.core.kinds.RESTED`, or still moving (see :func:`at_rest`)."""
+    if not at_rest(ground, scales):
         return kinds.STILL_MOVING
     if ground.is_rim:
         return kinds.PLATEAU
@@ -213,13 +268,16 @@ def end_kind(ground: Ground, value: float, scales: MapScales) -> str:
     return {kinds.SADDLE: kinds.END_SADDLE, kinds.MAXIMUM: kinds.END_MAXIMUM}.get(ground.shape, kinds.PLATEAU)
 
 
-def stall_kind(ground: Ground, loss_tol: float) -> str:
+def stall_kind(ground: Ground, loss_tol: float, near: float = np.inf) -> str:
     """What a stall whose flattest point sits on ``ground`` sat on: one of
-    :data:`explainer.core.kinds.STALL_KINDS`. Upward curvature in every direction with a bottom
-    more than ``loss_tol`` lower is a valley floor the run is still sliding along; ground that
-    falls away one way and is flat the other is the rim of a plateau."""
+    :data:`explainer.core.kinds.STALL_KINDS`. Flat ground is a plateau (ground that falls away
+    one way and is flat the other is its rim). Curved ground whose nearest critical point lies
+    more than ``near`` away, or that curves up all round with a bottom more than ``loss_tol``
+    lower, is a curved valley floor the run is still sliding along."""
     if ground.is_rim:
         return kinds.STALL_PLATEAU
+    if ground.shape != kinds.FLAT and ground.newton > near:
+        return kinds.STALL_VALLEY
     if ground.shape == kinds.MINIMUM:
         return kinds.STALL_MINIMUM if ground.drop <= loss_tol else kinds.STALL_VALLEY
     return {kinds.SADDLE: kinds.STALL_SADDLE, kinds.MAXIMUM: kinds.STALL_MAXIMUM}.get(ground.shape, kinds.STALL_PLATEAU)
@@ -235,8 +293,10 @@ def label_ends(surface, ends, grad_norms, stop_reasons, scales: MapScales | None
     labels[reasons == "diverged"] = kinds.DIVERGED
     off = (reasons != "diverged") & ~surface.on_map(ends)
     labels[off] = kinds.LEFT_MAP
-    # Only runs that stopped on the map need their ground read.
-    judge = np.flatnonzero((labels == kinds.STILL_MOVING) & (np.ravel(grad_norms) < scales.still))
+    # Only runs that ended on the map need their ground read (grad_norms are kept for callers that
+    # read a point other than the run's own last one; the ground is read from the surface itself).
+    del grad_norms
+    judge = np.flatnonzero(labels == kinds.STILL_MOVING)
     values = surface.value(ends[judge])
     for i, ground, value in zip(judge, read_ground(surface, ends[judge], scales), np.atleast_1d(values), strict=True):
         labels[i] = end_kind(ground, float(value), scales)

@@ -128,7 +128,7 @@ def _unit_cuts(context, k: int, c: int, pick: np.ndarray) -> np.ndarray:
         else:
             z = np.broadcast_to(zs[k], (*zc.shape, n_out)).copy()
             z[..., c] = zc
-        losses = net._loss_from_logits(z)
+        losses = net.loss_from_logits(z)
     else:
         change = act(zc)
         change -= layers[k + 1][:, c]
@@ -139,7 +139,7 @@ def _unit_cuts(context, k: int, c: int, pick: np.ndarray) -> np.ndarray:
             z += zs[k + 1]
             for j in range(k + 2, last + 1):
                 z = act(z) @ Ws[j] + bs[j]
-            losses = net._loss_from_logits(z)
+            losses = net.loss_from_logits(z)
     losses += base_penalty
     weights = pick < n_in  # the bias (input number n_in) carries no penalty
     w = Ws[k][pick[weights], c][:, None]
@@ -186,28 +186,42 @@ def segment(net, start, end, ts) -> np.ndarray:
     return net.loss_many(start + ts[:, None] * (end - start))
 
 
-def goes_downhill(losses, centre: int, rtol: float = 1e-3) -> np.ndarray:
-    """Which cuts fall below their value at ``centre`` somewhere, by more than ``rtol`` of it.
+#: The loss "does not change at all" along a cut when every value on it stays within this share of
+#: its value at the point: round-off, nothing more. The one definition of a perfectly flat cut.
+ROUND_OFF = 1e-12
+
+
+def unchanged(change, here) -> np.ndarray:
+    """Which rows of ``change (k, m)``, a cut's loss minus its value ``here (k,)`` at the point
+    (or anything else measured against that value), stay within :data:`ROUND_OFF` of ``here``
+    all along: ``(k,)`` booleans."""
+    change = np.atleast_2d(np.asarray(change, dtype=float))
+    here = np.broadcast_to(np.asarray(here, dtype=float), change.shape[:1])
+    return np.abs(change).max(axis=1) <= ROUND_OFF * np.abs(here)
+
+
+def goes_downhill(losses, centre: int, drop: float) -> np.ndarray:
+    """Which cuts fall below their value at ``centre`` somewhere by more than ``drop`` (a loss,
+    not a share of the cut's own value, so that the bar does not sink as training lowers the loss).
 
     ``losses`` is ``(k, m)`` from :func:`cuts`; returns ``(k,)`` booleans.
     """
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
-    here = losses[:, centre]
-    return losses.min(axis=1) < here - rtol * np.abs(here)
+    return losses.min(axis=1) < losses[:, centre] - drop
 
 
-def courses(losses, centre: int, rtol: float = 1e-3) -> np.ndarray:
+def courses(losses, centre: int, drop: float) -> np.ndarray:
     """Which way each cut goes from its value at ``centre``: an id of
     :data:`explainer.core.kinds.CUT_COURSES` per row of ``losses (k, m)``.
 
-    :data:`~explainer.core.kinds.DOWNHILL` where :func:`goes_downhill` says so;
-    :data:`~explainer.core.kinds.FLAT_CUT` where the loss does not change along the cut beyond
-    round-off (its range is within 1e-12 of its value at ``centre``); otherwise
-    :data:`~explainer.core.kinds.NO_WAY_DOWN`.
+    :data:`~explainer.core.kinds.DOWNHILL` where :func:`goes_downhill` says so (a drop of more
+    than ``drop``); :data:`~explainer.core.kinds.FLAT_CUT` where the loss does not change along the
+    cut beyond round-off (:func:`unchanged`); otherwise :data:`~explainer.core.kinds.NO_WAY_DOWN`.
     """
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
-    flat = np.ptp(losses, axis=1) <= 1e-12 * np.abs(losses[:, centre])
-    down = goes_downhill(losses, centre, rtol)
+    here = losses[:, centre]
+    flat = unchanged(losses - here[:, None], here)
+    down = goes_downhill(losses, centre, drop)
     return np.where(down, kinds.DOWNHILL, np.where(flat, kinds.FLAT_CUT, kinds.NO_WAY_DOWN))
 
 

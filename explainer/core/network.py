@@ -181,7 +181,7 @@ class NetworkLoss:
         Y = Y if Y.shape[-1] == p.shape[-1] else np.concatenate([1 - Y, Y], axis=-1)
         return -xlogy(Y, p).mean(axis=-2).sum(axis=-1)
 
-    def _loss_from_logits(self, z):
+    def loss_from_logits(self, z):
         """:meth:`_data_loss` of the output layer's pre-activations ``z (..., n, outputs)``."""
         if self.loss_name != "binary_log_loss" or z.shape[-1] != 1:
             return self._data_loss(OUTPUTS[self.output](z))

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-STOP_REASONS = ("converged", "max-steps", "diverged")
+CONVERGED, MAX_STEPS, DIVERGED = "converged", "max-steps", "diverged"
+#: Why a run stopped: its gradient and step fell below ``tol``, it used every step, or it blew up.
+STOP_REASONS = (CONVERGED, MAX_STEPS, DIVERGED)
 
 METHODS: dict[str, str] = {
     "gd": "gradient descent",
@@ -203,10 +205,14 @@ def _run(
         raise ValueError("every start must be finite")
     n, d = x.shape
     lr_col = np.broadcast_to(np.asarray(lr, dtype=float), (n,)).reshape(n, 1).copy()
+    if np.ndim(noise):  # one noise level per run, like lr (not for perturbed descent's kicks)
+        if method == "perturbed":
+            raise ValueError("perturbed descent takes one jump radius for every run")
+        noise = np.broadcast_to(np.asarray(noise, dtype=float), (n,)).reshape(n, 1).copy()
     opts = Settings(
         lr=lr_col,
         momentum=momentum,
-        noise=noise if (noise or method != "perturbed") else 0.1,
+        noise=noise if (np.ndim(noise) or noise or method != "perturbed") else 0.1,
         beta1=beta1,
         beta2=beta2,
         eps=eps,
@@ -389,8 +395,8 @@ def descend_many(
     """Like :func:`descend` for ``n`` starts at once on a vectorised objective.
 
     ``starts`` has shape ``(n, d)``; ``lr`` is a float or an array of shape ``(n,)`` (one step
-    size per run). The objective's ``value`` and ``gradient`` must accept ``(n, d)`` arrays.
-    Keyword arguments are those of :func:`descend`.
+    size per run), and so is ``noise`` for noisy descent. The objective's ``value`` and
+    ``gradient`` must accept ``(n, d)`` arrays. Keyword arguments are those of :func:`descend`.
     """
     opts = dict(tol=1e-6, momentum=0.9, noise=0.0, seed=0, beta1=0.9, beta2=0.999, eps=1e-8)
     opts.update(kick_below=None, kick_every=50)

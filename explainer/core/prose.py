@@ -28,13 +28,15 @@ def power_of_ten(exponent: int) -> str:
 
 def sci(x: float, digits: int = 2) -> str:
     """A number for reading: plain between 0.001 and 10,000 ("0.047", "1,234"), otherwise with
-    a power of ten ("3.1×10⁻⁵", "4×10⁸"); ``digits`` significant figures."""
+    a power of ten ("3.1×10⁻⁵", "4×10⁸"); at most ``digits`` significant figures, trailing zeros
+    dropped ("2.5", not "2.50")."""
     if x == 0 or not math.isfinite(x):
         return "0" if x == 0 else str(x)
     if 1e-3 <= abs(x) < 1e4:
         rounded = float(f"{x:.{digits}g}")
         decimals = max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
-        return f"{rounded:,.{decimals}f}"
+        text = f"{rounded:,.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     exponent = math.floor(math.log10(abs(x)))
     mantissa = float(f"{x / 10**exponent:.{digits}g}")
     if abs(mantissa) >= 10:  # rounding carried over, e.g. 9.99 -> 10
@@ -43,10 +45,15 @@ def sci(x: float, digits: int = 2) -> str:
     return power_of_ten(exponent) if head == "1" else f"{head}×{power_of_ten(exponent)}"
 
 
-def fold(before: float, after: float, fmt: str = ".1e") -> str:
-    """How a positive quantity changed: "fell 8-fold, from 7.8e-05 to 9.5e-06", "rose 1.5-fold,
-    from …", "hardly changed, from …", or "went from … to …" when either value is not positive."""
-    numbers = f"from {before:{fmt}} to {after:{fmt}}"
+def fold(before: float, after: float, fmt: str | None = None) -> str:
+    """How a positive quantity changed: "fell 8.2-fold, from 7.8×10⁻⁵ to 9.5×10⁻⁶", "rose 1.5-fold,
+    from …", "hardly changed, from …", or "went from … to …" when either value is not positive.
+    Numbers are spelled by :func:`sci` unless a format ``fmt`` is given."""
+
+    def spell(x: float) -> str:
+        return sci(x) if fmt is None else f"{x:{fmt}}"
+
+    numbers = f"from {spell(before)} to {spell(after)}"
     if before <= 0 or after <= 0:
         return f"went {numbers}"
     ratio = before / after

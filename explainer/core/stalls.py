@@ -43,10 +43,11 @@ class Stall:
         return self.end - self.start
 
 
-def label(stall: Stall, ground: Ground, loss_tol: float) -> Stall:
-    """``stall`` labelled from the ground at its flattest step (a stall sits within
-    ``loss_tol`` of a minimum's bottom, or it is on a valley floor that still slopes)."""
-    return replace(stall, kind=stall_kind(ground, loss_tol), index=ground.index, eigenvalues=ground.eigenvalues)
+def label(stall: Stall, ground: Ground, loss_tol: float, near: float = np.inf) -> Stall:
+    """``stall`` labelled from the ground at its flattest step (see :func:`ground.stall_kind`:
+    near a critical point, within ``near`` of it, or on a curved valley floor that still slopes)."""
+    kind = stall_kind(ground, loss_tol, near)
+    return replace(stall, kind=kind, index=ground.index, eigenvalues=ground.eigenvalues)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -64,6 +65,7 @@ def find_stalls(
     grad_tol: float | None = None,
     loss_tol: float | None = None,
     ground: Callable[[int], Ground] | None = None,
+    near: float = np.inf,
 ) -> list[Stall]:
     """Stalls of one run.
 
@@ -82,6 +84,9 @@ def find_stalls(
     ground : callable, optional
         ``ground(i)`` gives the :class:`~explainer.core.ground.Ground` at step ``i``. Without it
         every stall is labelled ``"unknown"``.
+    near : float
+        A stall whose nearest critical point (by the Newton step) lies further than this is on a
+        curved valley floor, whatever the curvature's shape.
 
     Returns
     -------
@@ -125,7 +130,7 @@ def find_stalls(
             index=None,
             escaped=bool(end < n and np.min(losses[end:]) < losses[at] - loss_tol),
         )
-        stalls.append(stall if ground is None else label(stall, ground(at), loss_tol))
+        stalls.append(stall if ground is None else label(stall, ground(at), loss_tol, near))
     return stalls
 
 
@@ -141,4 +146,5 @@ def surface_stalls(surface, trajectory, scales: MapScales, *, window: int) -> li
         grad_tol=scales.slow,
         loss_tol=scales.level,
         ground=lambda i: read_ground(surface, positions[i], scales)[0],
+        near=scales.near,
     )

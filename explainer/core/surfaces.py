@@ -15,7 +15,10 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit
 
-KINDS = ("global-minimum", "local-minimum", "saddle", "maximum", "plateau")
+from explainer.core import kinds
+
+#: Kinds of listed critical point: the same ids as the ends they are (explainer.core.kinds).
+KINDS = (kinds.GLOBAL_MINIMUM, kinds.LOCAL_MINIMUM, kinds.END_SADDLE, kinds.END_MAXIMUM, kinds.PLATEAU)
 #: How far outside its window (as a share of the window's size) a point still counts as on the map.
 MAP_MARGIN = 0.05
 

@@ -35,6 +35,7 @@ class GridDescent:
     stalls: tuple[tuple[Stall, ...], ...]
     scales: MapScales
     tol: float  # the optimiser's own stopping tolerance on the gradient norm
+    quench: Batch | None = None  # noisy descent only: the plain descent that settled each run where it rested
 
     @property
     def starts(self) -> np.ndarray:
@@ -72,9 +73,9 @@ def grid_starts(surface, side: int, inset: float = 0.04) -> tuple[np.ndarray, np
     return xs, ys, np.stack([xx.ravel(), yy.ravel()], axis=1)
 
 
-def stall_window(steps: int) -> int:
-    """Shortest stall worth the name in a run of ``steps`` steps."""
-    return max(10, steps // 100)
+#: Shortest stall worth the name, in steps: the same for every run, however long, so that a
+#: stall found in a run of 1,500 steps is found in the same run given 3,000.
+STALL_WINDOW = 20
 
 
 def grid_descent(
@@ -94,6 +95,7 @@ def grid_descent(
     tol = 1e-6 * scales.slope
     batch = descend_many(surface, starts, method, lr, steps, tol=tol, momentum=momentum, noise=noise, seed=seed)
     ends, end_grads = batch.ends, batch.grad_norms[batch.stop_step, np.arange(len(batch))]
+    quench = None
     if method == "noisy":
         # Noise keeps a run jittering where it rests, so its gradient never gets small. Quench it:
         # switch the noise off at the average of its last steps and let plain descent settle.
@@ -101,7 +103,7 @@ def grid_descent(
         quench = descend_many(surface, tail, "gd", lr, max(200, steps // 5), tol=tol)
         ends, end_grads = quench.ends, quench.grad_norms[quench.stop_step, np.arange(len(quench))]
     labels = label_ends(surface, ends, end_grads, batch.stop_reason, scales)
-    window = stall_window(steps)
+    window = STALL_WINDOW
     found = []
     for i in range(len(batch)):
         last = int(batch.stop_step[i]) + 1
@@ -117,7 +119,7 @@ def grid_descent(
     # Read the ground at every stall's flattest step, all Hessians in one vectorised call.
     where = [(i, s.at) for i, run in enumerate(found) for s in run]
     grounds = iter(read_ground(surface, np.array([batch.positions[at, i] for i, at in where]).reshape(-1, 2), scales))
-    stalls = tuple(tuple(label(s, next(grounds), scales.level) for s in run) for run in found)
+    stalls = tuple(tuple(label(s, next(grounds), scales.level, scales.near) for s in run) for run in found)
     return GridDescent(
         xs=xs,
         ys=ys,
@@ -128,4 +130,5 @@ def grid_descent(
         stalls=stalls,
         scales=scales,
         tol=tol,
+        quench=quench,
     )

@@ -114,10 +114,28 @@ class Control:
         return str(value)
 
 
+def _accept_ids(control: Control) -> None:
+    """A link may name a choice by its id (``descent.surface=double-well``) as well as by the label
+    the widget writes (``descent.surface=tilted+double+well``): rewrite an id to its label before
+    the widget is drawn, so both kinds of link work."""
+    if not control.options:
+        return
+    raw = st.query_params.get_all(control.key)
+    if len(raw) != 1 or raw[0] in control.labels():
+        return
+    ids = {str(o): o for o in control.options}
+    if raw[0] in ids and control.key not in st.session_state:
+        # Streamlit seeds a bound widget from the link as it first arrived, and an id is no label
+        # to it: seed the widget's state ourselves; Streamlit then writes the label into the link.
+        st.session_state[control.key] = ids[raw[0]]
+
+
 def url_notice(control: Control) -> str | None:
     """A sentence for the reader if the URL holds a value for ``control`` that will be ignored."""
     raw = st.query_params.get_all(control.key)
     raw = None if not raw else (raw[0] if len(raw) == 1 else raw)
+    if isinstance(raw, str) and raw in {str(o) for o in control.options}:
+        return None  # a choice named by its id (see _accept_ids)
     why = control.problem(raw)
     if why is None:
         return None
@@ -166,6 +184,7 @@ def render(control: Control, where=None, on_change=None):
     ``on_change`` is called (before the rerun) when the reader changes the value.
     """
     where = where if where is not None else st
+    _accept_ids(control)
     notice = url_notice(control)
     if notice:
         where.warning(notice, icon=":material/link_off:")

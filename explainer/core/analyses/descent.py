@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from explainer.core import experiments, kinds, training
-from explainer.core.ground import Ground, MapScales, label_ends, map_scales, read_ground
-from explainer.core.optimize import BLOWUP, Trajectory, descend, descend_many
+from explainer.core.ground import Ground, MapScales, label_ends, map_scales, newton_point, read_ground
+from explainer.core.optimize import BLOWUP, DIVERGED, Trajectory, descend, descend_many
 from explainer.core.stalls import Stall, surface_stalls
 from explainer.core.surfaces import SURFACES
-from explainer.core.traps import grid_starts, stall_window
+from explainer.core.traps import STALL_WINDOW, grid_starts
 
 #: Surfaces the ball can roll on, in menu order.
 DEMO_SURFACES = ("double-well", "four-traps", "rosenbrock", "saddle", "monkey-saddle", "six-hump-camel", "tanh-plateau")
@@ -115,9 +115,12 @@ class SurfaceRun:
     ``end_kind`` is one of :data:`explainer.core.kinds.END_KINDS`; ``ground`` is the ground at the
     last point (``None`` if the run diverged). ``unbounded`` marks a run that diverged while its
     loss fell: the surface has no bottom that way. ``overflow`` names what the step after the last
-    point would have carried past ``BLOWUP`` ("loss", "position" or "slope"). ``sweep`` repeats the
-    run for :data:`SWEEP_POINTS` step sizes; ``stability`` is the step-size bound at the minimum
-    reached (``None`` unless the run ended in one).
+    point would have carried past ``BLOWUP`` (one of :data:`OVERFLOWS`). ``sweep`` repeats the run
+    for :data:`SWEEP_POINTS` step sizes, ``sweep_kinds`` says where each of those runs ended and
+    ``sweep_bounds`` gives the step-size bound ``2 / lambda_max`` at the critical point nearest each
+    one's end (``inf`` where there is none to read); ``stability`` is the step-size bound at the
+    minimum reached (``None`` unless the run ended in one), read at that minimum itself (the run's
+    end corrected by one Newton step).
     """
 
     settings: RunSettings
@@ -129,9 +132,16 @@ class SurfaceRun:
     overflow: str | None
     off_map: bool
     sweep: experiments.Sweep
+    sweep_kinds: np.ndarray
+    sweep_bounds: np.ndarray
     stability: experiments.Stability | None
     scales: MapScales
     tol: float
+
+    @property
+    def never_moved(self) -> bool:
+        """Whether the start was already a resting place (the run stopped where it began)."""
+        return bool(np.linalg.norm(self.run.end - self.run.positions[0]) <= 1e-9 * self.scales.size)
 
     @property
     def start_loss(self) -> float:
@@ -159,19 +169,34 @@ class SurfaceRun:
         return BLOWUP
 
 
+#: What the step after a diverged run's last point carries past ``BLOWUP``.
+LOSS, POSITION, SLOPE = "loss", "position", "slope"
+OVERFLOWS = (LOSS, POSITION, SLOPE)
+
+
 def _overflow(surface, run: Trajectory) -> str | None:
     """What the step after a diverged run's last point would have carried past ``BLOWUP``."""
-    if run.stop_reason != "diverged":
+    if run.stop_reason != DIVERGED:
         return None
     x = run.end - run.lr * surface.gradient(run.end)
     with np.errstate(all="ignore"):
         sizes = {
-            "loss": abs(float(surface.value(x))),
-            "position": float(np.abs(x).max()),
-            "slope": float(np.abs(surface.gradient(x)).max()),
+            LOSS: abs(float(surface.value(x))),
+            POSITION: float(np.abs(x).max()),
+            SLOPE: float(np.abs(surface.gradient(x)).max()),
         }
     sizes = {k: (v if np.isfinite(v) else np.inf) for k, v in sizes.items()}
     return max(sizes, key=sizes.get)
+
+
+def _bounds(surface, sweep: experiments.Sweep, scales: MapScales) -> np.ndarray:
+    """The step-size bound at the critical point nearest each sweep run's end (``inf`` for runs
+    that diverged or left the map, or whose nearest critical point has no upward curvature)."""
+    out = np.full(len(sweep.lrs), np.inf)
+    for i, (end, outcome) in enumerate(zip(sweep.ends, sweep.outcome, strict=True)):
+        if outcome in (kinds.SWEEP_CONVERGED, kinds.SWEEP_OUT_OF_STEPS):
+            out[i] = experiments.stability_limit(surface, newton_point(surface, end, scales))
+    return out
 
 
 def surface_run(settings: RunSettings) -> SurfaceRun:
@@ -181,10 +206,12 @@ def surface_run(settings: RunSettings) -> SurfaceRun:
     start = (settings.x0, settings.y0)
     run = descend(surface, start, "gd", settings.lr, settings.steps, tol=tol)
     end_kind = str(label_ends(surface, run.end, [run.grad_norms[-1]], [run.stop_reason], scales)[0])
-    ground = None if run.stop_reason == "diverged" else read_ground(surface, run.end, scales)[0]
-    stalls = tuple(surface_stalls(surface, run, scales, window=stall_window(settings.steps)))
+    ground = None if run.stop_reason == DIVERGED else read_ground(surface, run.end, scales)[0]
+    stalls = tuple(surface_stalls(surface, run, scales, window=STALL_WINDOW))
     lrs = np.logspace(np.log10(SWEEP_RANGE[0]), np.log10(SWEEP_RANGE[1]), SWEEP_POINTS)
     sweep = experiments.lr_sweep(surface, start, lrs, settings.steps, tol=tol, still=scales.still)
+    reasons = np.where(sweep.outcome == kinds.SWEEP_DIVERGED, DIVERGED, "max-steps")
+    sweep_kinds = label_ends(surface, sweep.ends, sweep.final_grad, reasons, scales)
     minimum = end_kind in (kinds.GLOBAL_MINIMUM, kinds.LOCAL_MINIMUM)
     return SurfaceRun(
         settings=settings,
@@ -192,17 +219,25 @@ def surface_run(settings: RunSettings) -> SurfaceRun:
         end_kind=end_kind,
         ground=ground,
         stalls=stalls,
-        unbounded=run.stop_reason == "diverged" and bool(run.losses[-1] < run.losses[0]),
+        unbounded=run.stop_reason == DIVERGED and bool(run.losses[-1] < run.losses[0]),
         overflow=_overflow(surface, run),
         off_map=not bool(surface.on_map(run.end)),
         sweep=sweep,
-        stability=experiments.stability(surface, run.end, run.positions) if minimum else None,
+        sweep_kinds=sweep_kinds,
+        sweep_bounds=_bounds(surface, sweep, scales),
+        stability=experiments.stability(surface, newton_point(surface, run.end, scales), run.positions)
+        if minimum
+        else None,
         scales=scales,
         tol=tol,
     )
 
 
 # ----- a grid of starts: where does descent come to rest? ----------------------------------------
+
+
+#: A run whose loss went up on more than this share of its last quarter's steps is bouncing.
+BOUNCING = 0.01
 
 
 @dataclass(frozen=True)
@@ -216,7 +251,14 @@ class GridSettings:
 @dataclass(frozen=True)
 class StartGrid:
     """Plain descent from ``side x side`` starts spread over the map: where each run ended
-    (``end_kind``, of :data:`explainer.core.kinds.END_KINDS`), its loss and slope there."""
+    (``end_kind``, of :data:`explainer.core.kinds.END_KINDS`), its loss and slope there.
+
+    ``moved`` is false for a start that was already a resting place (it says nothing about where
+    descent goes); ``still_falling`` marks runs whose loss fell at nearly every step (all but
+    :data:`BOUNCING` of them) over the last quarter of their steps: more steps would help those,
+    while a run whose loss keeps going up and down is bouncing across its valley, and wants a
+    smaller step.
+    """
 
     settings: GridSettings
     starts: np.ndarray  # (n, 2)
@@ -224,12 +266,14 @@ class StartGrid:
     end_loss: np.ndarray  # (n,)
     end_grad: np.ndarray  # (n,)
     end_kind: np.ndarray  # (n,)
+    moved: np.ndarray  # (n,) bool
+    still_falling: np.ndarray  # (n,) bool
     global_value: float  # the map's lowest listed minimum (nan if it has none)
 
     @property
     def rested(self) -> np.ndarray:
-        """Which runs came to rest on a critical point or flat ground."""
-        return np.isin(self.end_kind, kinds.RESTED)
+        """Which runs moved and came to rest on a critical point or flat ground."""
+        return np.isin(self.end_kind, kinds.RESTED) & self.moved
 
     @property
     def share_not_global(self) -> float:
@@ -248,13 +292,18 @@ def start_grid(settings: GridSettings) -> StartGrid:
     batch = descend_many(surface, starts, "gd", settings.lr, settings.steps, tol=1e-6 * scales.slope)
     rows = np.arange(len(batch))
     grads = batch.grad_norms[batch.stop_step, rows]
+    end_loss = batch.losses[batch.stop_step, rows]
+    tail = batch.losses[(3 * settings.steps) // 4 :]
+    rises = (np.diff(tail, axis=0) > 0).mean(axis=0) if len(tail) > 1 else np.zeros(len(batch))
     return StartGrid(
         settings=settings,
         starts=starts,
         ends=batch.ends,
-        end_loss=batch.losses[batch.stop_step, rows],
+        end_loss=end_loss,
         end_grad=grads,
         end_kind=label_ends(surface, batch.ends, grads, batch.stop_reason, scales),
+        moved=np.linalg.norm(batch.ends - starts, axis=1) > 1e-9 * scales.size,
+        still_falling=rises <= BOUNCING,
         global_value=float(surface.global_minimum_value),
     )
 

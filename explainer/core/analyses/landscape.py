@@ -15,19 +15,24 @@ on just what it reads (:meth:`Settings.only`):
 
 Cuts are classified with :func:`explainer.core.landscape.courses` (ids of
 :data:`explainer.core.kinds.CUT_COURSES`); the two snapshots compared are the ids
-:data:`~explainer.core.kinds.EARLY` and :data:`~explainer.core.kinds.END`.
+:data:`~explainer.core.kinds.EARLY` and :data:`~explainer.core.kinds.END`. A cut goes downhill
+where the loss falls along it by more than :data:`DOWNHILL_SHARE` of :func:`loss_scale`, the loss
+of a constant guess: one bar, set by the data set, for every cut and for the claim.
+
+The default of each part ships precomputed (:data:`PARTS`, :func:`result`), so the default view
+trains nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 
-from explainer.core import kinds, landscape
+from explainer.core import kinds, landscape, store
 from explainer.core.contours import contour_segments
 from explainer.core.curvature import extreme_eigenvalues, index
 from explainer.core.training import TrainingPath, make_dataset, train_path
@@ -40,14 +45,22 @@ BATCH = 100
 N_PARAMS = sum(i * o + o for i, o in pairwise((2, *HIDDEN, 1)))
 #: Of those, the entries of the weight matrices (what the L2 penalty and random directions touch).
 N_WEIGHTS = sum(i * o for i, o in pairwise((2, *HIDDEN, 1)))
+#: ... and the biases (which they leave alone).
+N_BIASES = N_PARAMS - N_WEIGHTS
 #: Step size of each of scikit-learn's stochastic solvers offered.
 STEP = {"adam": 0.01, "sgd": 0.05}
 #: Noise of each data set (``explainer.core.training.DATASETS``).
 DATA_NOISE = {"moons": 0.25, "circles": 0.2, "xor": 0.15, "spirals": 0.3}
 ACTIVATIONS = ("relu", "tanh")
-#: A cut whose slope is below this (loss per unit of weight) counts as flat.
+#: The epoch counts offered; the page never advises more than the most of them.
+EPOCH_CHOICES = (10, 20, 40, 80, 160)
+#: A cut whose slope is below this (loss per unit of weight) counts as flat; so does a point whose
+#: steepest cut, along its gradient, is that flat (:attr:`Curvature.critical`).
 FLAT_SLOPE = 1e-3
-#: A cut "leads downhill" where the loss drops below its value at the network by more than this share.
+#: A cut "goes downhill" where the loss drops below its value at the network by more than this share
+#: of the data set's loss scale (:func:`loss_scale`), a yardstick that does not shrink as training
+#: lowers the loss: 0.1% of ln 2 = 6.9e-4 on two even classes. One bar for every cut on the page:
+#: the one-weight cuts, their tally, the random directions, the eigenvector and the claim.
 DOWNHILL_SHARE = 1e-3
 #: The one-weight cuts drawn: this many weights, each at this many offsets across ``±span``.
 N_AXIS_CUTS = 8
@@ -65,8 +78,10 @@ EIGEN_SPAN = 2.0
 EIGEN_POINTS = 41
 #: Curvature bends down "clearly" when the smallest eigenvalue is below minus this share of the largest.
 BENDS_DOWN = 1e-3
-#: A cut finds "a real way down" when the loss falls by more than this share of the loss.
-REAL_DROP = 1e-3
+#: Two losses are level within this share: the straight line from start to end has "no bump" when it
+#: never rises above its lowest value so far by more than this share of its start, it is "level" past
+#: the end within this share of the end, and a run has risen since its best epoch beyond this share.
+LEVEL = 1e-3
 #: Seed offsets of the draws that are not the training run's own.
 PICK_SEED, DIRECTION_SEED = 101, 202
 
@@ -119,6 +134,28 @@ def train(settings: Settings) -> TrainingPath:
     )
 
 
+def loss_scale(net) -> float:
+    """The loss of the best constant guess on the training data, the entropy of its labels (ln 2 =
+    0.693 for two even classes): what a network that has learnt nothing scores. The data set sets
+    it, not the run, so a bar measured against it stays put as training lowers the loss."""
+    y = np.asarray(net.Y, dtype=float)
+    shares = np.array([y.mean(), 1 - y.mean()]) if y.shape[1] == 1 else y.mean(axis=0)
+    shares = shares[shares > 0]
+    return float(-(shares * np.log(shares)).sum())
+
+
+class _Downhill:
+    """What results that tell cuts apart share: ``scale`` (a field of each, :func:`loss_scale`) and
+    the drop that counts as going downhill."""
+
+    scale: float
+
+    @property
+    def downhill_drop(self) -> float:
+        """A cut goes downhill where the loss drops by more than this: :data:`DOWNHILL_SHARE` of ``scale``."""
+        return DOWNHILL_SHARE * self.scale
+
+
 def snapshot(path: TrainingPath, early: int) -> int:
     """Index of the snapshot at epoch ``early`` (or the last one before it, if the run is shorter)."""
     return int(np.searchsorted(path.epochs, min(early, int(path.epochs[-1])), side="right") - 1)
@@ -133,18 +170,20 @@ def _moments(path: TrainingPath, early: int) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class Overview:
+class Overview(_Downhill):
     """The training run: ``epochs (s,)`` of its snapshots (0 is the initial weights) and the
     full-batch training ``losses (s,)`` there; ``early`` is the index of the snapshot compared
     with the end; ``diverged_at`` the epoch a run blew up (its later snapshots are dropped).
 
     The trained network over the plane: ``prob (len(ys), len(xs))`` is its P(class 1) on the grid
     ``xs, ys``, ``boundary (k, 4)`` the segments ``x, y, x2, y2`` where it is one half; ``X (n, 2)``
-    and ``labels (n,)`` (0 or 1) are the training points, ``accuracy`` the share it gets right.
+    and ``labels (n,)`` (0 or 1) are the training points, ``accuracy`` the share it gets right;
+    ``scale`` is the data set's loss scale (:func:`loss_scale`).
     """
 
     data: str
     n_params: int
+    scale: float
     epochs: np.ndarray
     losses: np.ndarray
     early: int
@@ -186,6 +225,23 @@ class Overview:
         """Fewer than three snapshots: too few for a path to cut along."""
         return self.snapshots < 3
 
+    @property
+    def fell(self) -> bool:
+        """The loss ended below where it started."""
+        return self.loss_end < self.loss_start
+
+    @property
+    def rose_early(self) -> bool:
+        """The loss at the early snapshot is above the start."""
+        return self.loss_early > self.loss_start
+
+    @property
+    def made_early(self) -> float:
+        """The share of the whole fall, start to end, made by the early snapshot (at most 1; NaN when
+        the loss did not fall)."""
+        fall = self.loss_start - self.loss_end
+        return min((self.loss_start - self.loss_early) / fall, 1.0) if fall > 0 else float("nan")
+
 
 def overview(path: TrainingPath, settings: Settings) -> Overview:
     net = path.net
@@ -200,6 +256,7 @@ def overview(path: TrainingPath, settings: Settings) -> Overview:
     return Overview(
         data=settings.data,
         n_params=net.n_params,
+        scale=loss_scale(net),
         epochs=path.epochs,
         losses=path.losses,
         early=snapshot(path, settings.early),
@@ -258,20 +315,22 @@ def _off(net, theta, i: int, span: float) -> tuple[bool, bool]:
 
 
 @dataclass(frozen=True)
-class WeightCuts:
+class WeightCuts(_Downhill):
     """The loss along ``N_AXIS_CUTS`` single weights, each moved across ``alphas`` while every
     other weight stays put, at both moments.
 
     ``picks`` are 0-based indices (the reader's ``weight`` first), ``names`` say where each weight
     sits (:meth:`NetworkLoss.describe`); ``losses[moment] (k, len(alphas))`` and
-    ``courses[moment] (k,)`` (ids of :data:`kinds.CUT_COURSES`) per moment id. ``slope[moment]``
-    is the loss's partial derivative along the reader's weight. At the end, its cut is
-    ``flat_end`` (the loss does not change at all, to 1e-12) or ``data_blind`` (only the weight
-    penalty changes); ``into_off`` / ``from_off`` say whether that is because it feeds, or comes
-    from, a ReLU unit that is off at every training point.
+    ``courses[moment] (k,)`` (ids of :data:`kinds.CUT_COURSES`, downhill beyond
+    :attr:`downhill_drop`) per moment id. ``slope[moment]`` is the loss's partial derivative along
+    the reader's weight. At the end, its cut is ``flat_end`` (the loss does not change at all:
+    :func:`explainer.core.landscape.unchanged`) or ``data_blind`` (only the weight penalty changes,
+    to the same round-off); ``into_off`` / ``from_off`` say whether that is because it feeds, or
+    comes from, a ReLU unit that is off at every training point.
     """
 
     activation: str
+    scale: float
     weight: int
     span: float
     picks: tuple[int, ...]
@@ -307,21 +366,24 @@ def weight_cuts(path: TrainingPath, settings: Settings) -> WeightCuts:
     picks = sample_weights(net, index_, N_AXIS_CUTS, settings.seed)
     alphas = np.linspace(-span, span, CUT_POINTS)
     centre = CUT_POINTS // 2
+    scale = loss_scale(net)
     losses, courses, slope = {}, {}, {}
     for moment, k in moments.items():
         theta = path.thetas[k]
         c = landscape.axis_cuts(net, theta, alphas, picks)
         losses[moment] = c
-        courses[moment] = landscape.courses(c, centre, DOWNHILL_SHARE)
+        courses[moment] = landscape.courses(c, centre, DOWNHILL_SHARE * scale)
         slope[moment] = float(net.gradient(theta)[index_])
     theta_end = path.thetas[-1]
-    change = losses[kinds.END][0] - losses[kinds.END][0, centre]
+    here = losses[kinds.END][0, centre]
+    change = losses[kinds.END][0] - here
     kind = net.layer_of(index_)[0]
     w = float(theta_end[index_])
     penalty = 0.5 * net.alpha * ((w + alphas) ** 2 - w**2) / len(net.X) if kind == "weight" else 0.0 * alphas
     into, source = _off(net, theta_end, index_, span)
     return WeightCuts(
         activation=settings.activation,
+        scale=scale,
         weight=int(settings.weight),
         span=span,
         picks=tuple(picks),
@@ -331,8 +393,8 @@ def weight_cuts(path: TrainingPath, settings: Settings) -> WeightCuts:
         losses=losses,
         courses=courses,
         slope=slope,
-        flat_end=bool(np.abs(change).max() < 1e-12),
-        data_blind=bool(np.abs(change - penalty).max() < 1e-12),
+        flat_end=bool(landscape.unchanged(change, here)[0]),
+        data_blind=bool(landscape.unchanged(change - penalty, here)[0]),
         into_off=into,
         from_off=source,
     )
@@ -342,11 +404,12 @@ def weight_cuts(path: TrainingPath, settings: Settings) -> WeightCuts:
 
 
 @dataclass(frozen=True)
-class EveryWeight:
+class EveryWeight(_Downhill):
     """All ``n_params`` one-weight cuts at both moments, each weight moved on its own by
     ``±span/2`` and ``±span``: ``tally[moment]`` counts them by course (``{course id: count}``,
-    every id of :data:`kinds.CUT_COURSES`), and ``slopes[moment] (n_params,)`` is each cut's slope
-    where it passes through the network (the gradient).
+    every id of :data:`kinds.CUT_COURSES`; downhill beyond :attr:`downhill_drop`, ``scale`` being
+    :func:`loss_scale`), and ``slopes[moment] (n_params,)`` is each cut's slope where it passes
+    through the network (the gradient).
 
     At the end, ``flat_off`` of the perfectly flat cuts are biases of ReLU units that stay off at
     every training point even with the bias raised by ``span``, and ``zero_off`` of the exactly
@@ -354,6 +417,7 @@ class EveryWeight:
     """
 
     n_params: int
+    scale: float
     span: float
     epochs: Mapping[str, int]
     tally: Mapping[str, Mapping[str, int]]
@@ -364,6 +428,11 @@ class EveryWeight:
     @property
     def offsets(self) -> tuple[float, ...]:
         return (-self.span, -self.span / 2, self.span / 2, self.span)
+
+    @property
+    def n_losses(self) -> int:
+        """Losses computed per moment: every weight at every offset."""
+        return self.n_params * len(self.offsets)
 
     def downhill(self, moment: str) -> int:
         return int(self.tally[moment][kinds.DOWNHILL])
@@ -403,16 +472,18 @@ def every_weight(path: TrainingPath, settings: Settings) -> EveryWeight:
     span = float(settings.span)
     moments = _moments(path, settings.early)
     offsets = np.array([-span, -span / 2, span / 2, span])
+    scale = loss_scale(net)
     tally, slopes, course = {}, {}, None
     for moment, k in moments.items():
         theta = path.thetas[k]
         whole = np.insert(landscape.axis_cuts(net, theta, offsets), 2, net.loss(theta), axis=1)
-        course = landscape.courses(whole, 2, DOWNHILL_SHARE)
+        course = landscape.courses(whole, 2, DOWNHILL_SHARE * scale)
         tally[moment] = {c: int(np.sum(course == c)) for c in kinds.CUT_COURSES}
         slopes[moment] = net.gradient(theta)
     end = path.thetas[-1]
     return EveryWeight(
         n_params=net.n_params,
+        scale=scale,
         span=span,
         epochs={m: int(path.epochs[k]) for m, k in moments.items()},
         tally=tally,
@@ -426,14 +497,16 @@ def every_weight(path: TrainingPath, settings: Settings) -> EveryWeight:
 
 
 @dataclass(frozen=True)
-class RandomCuts:
+class RandomCuts(_Downhill):
     """The loss along ``count`` random Gaussian directions, filter-normalised at each moment
     (Li et al. 2018: each neuron's share rescaled to that neuron's weights; biases get none, so a
     direction moves the :data:`N_WEIGHTS` matrix entries only), over steps ``alphas`` from -1 to 1:
-    ``losses[moment] (count, len(alphas))`` and ``courses[moment] (count,)`` per moment id.
+    ``losses[moment] (count, len(alphas))`` and ``courses[moment] (count,)`` per moment id
+    (downhill beyond :attr:`downhill_drop`, ``scale`` being :func:`loss_scale`).
     ``same`` marks a run whose early snapshot is its end."""
 
     count: int
+    scale: float
     alphas: np.ndarray
     epochs: Mapping[str, int]
     losses: Mapping[str, np.ndarray]
@@ -448,6 +521,11 @@ class RandomCuts:
     def downhill(self) -> dict[str, int]:
         return {m: int(np.sum(c == kinds.DOWNHILL)) for m, c in self.courses.items()}
 
+    @property
+    def fewer(self) -> int:
+        """How many fewer directions lead downhill at the end than early."""
+        return self.downhill[kinds.EARLY] - self.downhill[kinds.END]
+
     def rise(self, moment: str) -> float:
         """Median, over the directions, of the largest rise of the loss within one step."""
         c = self.losses[moment]
@@ -460,14 +538,16 @@ def random_cuts(path: TrainingPath, settings: Settings) -> RandomCuts:
     moments = _moments(path, settings.early)
     raw = landscape.random_directions(net.n_params, count, settings.seed + DIRECTION_SEED)
     alphas = np.linspace(-1, 1, FAN_POINTS)
+    scale = loss_scale(net)
     losses, courses = {}, {}
     for moment, k in moments.items():
         theta = path.thetas[k]
         c = landscape.cuts(net, theta, landscape.filter_normalise(net, raw, theta), alphas)
         losses[moment] = c
-        courses[moment] = landscape.courses(c, FAN_POINTS // 2, DOWNHILL_SHARE)
+        courses[moment] = landscape.courses(c, FAN_POINTS // 2, DOWNHILL_SHARE * scale)
     return RandomCuts(
         count=count,
+        scale=scale,
         alphas=alphas,
         epochs={m: int(path.epochs[k]) for m, k in moments.items()},
         losses=losses,
@@ -540,6 +620,21 @@ class PathView:
         inside = self._inside
         return float(np.max(inside - np.minimum.accumulate(inside)))
 
+    @property
+    def no_bump(self) -> bool:
+        """No rise on the way above :data:`LEVEL` of the loss at the start."""
+        return self.bump <= LEVEL * self.line_start
+
+    @property
+    def level_beyond(self) -> bool:
+        """Past the trained weights the loss stays within :data:`LEVEL` of its value there."""
+        return abs(self.beyond - self.line_end) < LEVEL * self.line_end
+
+    @property
+    def t_far(self) -> float:
+        """How far past the trained weights the line reaches (``t`` at its end)."""
+        return float(self.ts[-1])
+
 
 def path_plane(path: TrainingPath, settings: Settings) -> PathView:
     del settings  # the plane and the line depend on the run alone
@@ -574,19 +669,23 @@ def path_plane(path: TrainingPath, settings: Settings) -> PathView:
 
 
 @dataclass(frozen=True)
-class Curvature:
+class Curvature(_Downhill):
     """The Hessian's smallest (``low``) and largest (``high``) eigenvalues at the end of training,
     found by Lanczos iteration on exact Hessian-vector products, and the loss along their unit
     eigenvectors, ``steep`` and ``lowest`` (``(len(alphas),)`` each, over ``±EIGEN_SPAN``);
-    ``direction (n_params,)`` is the lowest one's unit eigenvector itself.
+    ``carriers`` weights carry 90% of the lowest one's squared length, the largest of them alone
+    ``largest_share`` (:func:`carriers`). Each eigenvector is turned so that its largest entry is
+    positive (a solver returns either sign, and a link must draw the same cut every time).
 
     ``failed`` says why the eigenvalues could not be found (then ``low``, ``high`` are NaN and the
-    cuts empty). ``loss`` and ``grad_norm`` are the loss and gradient norm at the end;
-    ``still_falling`` whether the last epoch lowered the loss, ``best_epoch`` the epoch of the
-    lowest loss and ``above_best`` how far above it the end is (a share).
+    cuts empty). ``loss`` and ``grad_norm`` are the loss and gradient norm at the end, ``scale``
+    the data set's loss scale (:func:`loss_scale`); ``still_falling`` whether the last epoch
+    lowered the loss, ``best_epoch`` the epoch of the lowest loss and ``above_best`` how far above
+    it the end is (a share).
     """
 
     loss: float
+    scale: float
     grad_norm: float
     failed: str | None
     low: float
@@ -594,7 +693,8 @@ class Curvature:
     alphas: np.ndarray
     steep: np.ndarray
     lowest: np.ndarray
-    direction: np.ndarray
+    carriers: int
+    largest_share: float
     still_falling: bool
     best_epoch: int
     last_epoch: int
@@ -627,8 +727,26 @@ class Curvature:
 
     @property
     def real_drop(self) -> bool:
-        """The cut along the lowest eigenvector falls by more than :data:`REAL_DROP` of the loss."""
-        return self.failed is None and self.drop > REAL_DROP * self.loss
+        """The cut along the lowest eigenvector goes downhill: it falls by more than
+        :attr:`downhill_drop`, the bar of every other cut."""
+        return self.failed is None and self.drop > self.downhill_drop
+
+    @property
+    def critical(self) -> bool:
+        """The end is a critical point as far as the page's cuts can tell: even its steepest cut,
+        along the gradient, is flatter than :data:`FLAT_SLOPE` (the gradient norm is below it)."""
+        return self.grad_norm < FLAT_SLOPE
+
+    @property
+    def stable_step(self) -> float:
+        """The largest step plain gradient descent can take along the steepest direction without
+        overshooting further each step: 2 / ``high``."""
+        return 2 / self.high if self.high > 0 else float("inf")
+
+    @property
+    def rose_since_best(self) -> bool:
+        """The lowest loss came before the end, and the end sits more than :data:`LEVEL` above it."""
+        return self.above_best > LEVEL
 
     @property
     def gentler(self) -> float:
@@ -636,22 +754,25 @@ class Curvature:
         return float(self.high / -self.low) if self.low < 0 else float("inf")
 
     @property
-    def carriers(self) -> int:
-        """How many weights carry 90% of the lowest direction's squared length (0 if unknown)."""
-        if not self.direction.size:
-            return 0
-        shares = np.sort(self.direction**2)[::-1]
-        return int(np.searchsorted(np.cumsum(shares), 0.9 * shares.sum()) + 1)
-
-    @property
-    def largest_share(self) -> float:
-        """The largest share of the lowest direction's squared length that one weight carries."""
-        return float(np.max(self.direction**2) / np.sum(self.direction**2)) if self.direction.size else float("nan")
-
-    @property
     def quadratic_drop(self) -> float:
         """The drop the lowest curvature alone predicts at ``±EIGEN_SPAN`` (``-low * span² / 2``)."""
         return float(-0.5 * self.low * EIGEN_SPAN**2) if self.low < 0 else 0.0
+
+    @property
+    def bend_fades(self) -> bool:
+        """The lowest curvature alone predicts a larger fall at ``±EIGEN_SPAN`` than the cut shows."""
+        return self.quadratic_drop > max(self.drop, 0.0)
+
+
+def carriers(v: np.ndarray) -> tuple[int, float]:
+    """How many entries of ``v`` carry 90% of its squared length, and the largest share one carries."""
+    shares = np.sort(np.asarray(v, dtype=float) ** 2)[::-1] / np.sum(np.asarray(v, dtype=float) ** 2)
+    return int(np.searchsorted(np.cumsum(shares), 0.9) + 1), float(shares[0])
+
+
+def _oriented(v: np.ndarray) -> np.ndarray:
+    """``v`` turned so that its largest entry (in size) is positive."""
+    return v if v[np.argmax(np.abs(v))] >= 0 else -v
 
 
 def curvature(path: TrainingPath, settings: Settings) -> Curvature:
@@ -659,6 +780,7 @@ def curvature(path: TrainingPath, settings: Settings) -> Curvature:
     losses = path.losses
     common = dict(
         loss=float(losses[-1]),
+        scale=loss_scale(net),
         grad_norm=float(np.linalg.norm(net.gradient(theta))),
         still_falling=bool(len(losses) > 1 and losses[-1] < losses[-2]),
         best_epoch=int(path.epochs[int(np.argmin(losses))]),
@@ -681,11 +803,14 @@ def curvature(path: TrainingPath, settings: Settings) -> Curvature:
             alphas=empty,
             steep=empty,
             lowest=empty,
-            direction=empty,
+            carriers=0,
+            largest_share=float("nan"),
             **common,
         )
     alphas = np.linspace(-EIGEN_SPAN, EIGEN_SPAN, EIGEN_POINTS)
-    steep, lowest = landscape.cuts(net, theta, np.vstack([v_high[:, 0], v_low[:, 0]]), alphas)
+    v_steep, v_lowest = _oriented(v_high[:, -1]), _oriented(v_low[:, 0])
+    steep, lowest = landscape.cuts(net, theta, np.vstack([v_steep, v_lowest]), alphas)
+    n, largest = carriers(v_lowest)
     return Curvature(
         failed=None,
         low=float(low[0]),
@@ -693,6 +818,53 @@ def curvature(path: TrainingPath, settings: Settings) -> Curvature:
         alphas=alphas,
         steep=steep,
         lowest=lowest,
-        direction=v_low[:, 0],
+        carriers=n,
+        largest_share=largest,
         **common,
     )
+
+
+# ----- precomputed parts -------------------------------------------------------------------------------
+
+#: Each part of the view, by the name its precomputed default is stored under
+#: (:mod:`explainer.core.store`): its analysis, and the settings it reads beyond the run's.
+OVERVIEW, WEIGHT_CUTS, EVERY_WEIGHT, RANDOM_CUTS, PATH_PLANE, CURVATURE = (
+    "landscape.overview",
+    "landscape.weight-cuts",
+    "landscape.every-weight",
+    "landscape.random-cuts",
+    "landscape.path-plane",
+    "landscape.curvature",
+)
+PARTS: dict[str, tuple[Callable, tuple[str, ...]]] = {
+    OVERVIEW: (overview, ("early",)),
+    WEIGHT_CUTS: (weight_cuts, ("early", "weight", "span")),
+    EVERY_WEIGHT: (every_weight, ("early", "span")),
+    RANDOM_CUTS: (random_cuts, ("early", "directions")),
+    PATH_PLANE: (path_plane, ()),
+    CURVATURE: (curvature, ()),
+}
+
+
+def result(name: str, settings: Settings, path: Callable[[], TrainingPath]):
+    """Part ``name`` of the view at ``settings`` (only the fields it reads kept): read from its
+    precomputed file at the defaults, otherwise computed on the run that ``path()`` returns. That
+    is called only then, so a page hands in its cached training and the default view trains
+    nothing; the stored results are plain arrays, the run itself (which holds a fitted
+    scikit-learn model) is never stored."""
+    analysis, reads = PARTS[name]
+    settings = settings.only(*reads)
+    if settings == store.DEFAULTS[name][1]:
+        found = store.stored(name)
+        if found is not None and found[0] == settings:
+            return found[1]
+    return analysis(path(), settings)
+
+
+def _fresh(analysis: Callable) -> Callable[[Settings], object]:
+    """``analysis`` on a run trained afresh: what ``python -m explainer.precompute`` stores."""
+    return lambda settings: analysis(train(settings), settings)
+
+
+for _name, (_analysis, _reads) in PARTS.items():
+    store.register(_name, _fresh(_analysis), DEFAULT.only(*_reads))

@@ -10,6 +10,8 @@ cannot judge a claim (a run that blew up, runs that never came to rest) give :da
 """
 
 from explainer.core.claims import critical_points, descent, landscape
+from explainer.core.claims import local_minimum as local_minimum_claims
+from explainer.core.claims import saddle_point as saddle_point_claims
 from explainer.core.claims.base import (
     ARTICLE,
     CONFIRMED,
@@ -23,7 +25,17 @@ from explainer.core.claims.base import (
 )
 
 #: Every claim, in the order of the walkthrough.
-CLAIMS: dict[str, Claim] = {c.id: c for c in (descent.CLAIM, landscape.CLAIM, critical_points.CLAIM)}
+CLAIMS: dict[str, Claim] = {
+    c.id: c
+    for c in (
+        descent.CLAIM,
+        landscape.CLAIM,
+        critical_points.CLAIM,
+        local_minimum_claims.ESCAPE,
+        local_minimum_claims.DEPTH,
+        *saddle_point_claims.CLAIMS,
+    )
+}
 
 __all__ = [
     "ARTICLE",

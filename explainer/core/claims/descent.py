@@ -15,8 +15,9 @@ from explainer.core.analyses import descent
 from explainer.core.claims.base import CONFIRMED, CONTRADICTED, NOT_JUDGED, REFINED, Claim, plain
 from explainer.core.prose import count, listing
 
-#: A grid can judge where descent stops only if at least this share of its runs came to rest.
-RESTED_ENOUGH = 0.5
+#: A grid can judge where descent stops only if at least this share of the runs that moved came
+#: to rest: judging on a few early arrivals would judge a biased subset.
+RESTED_ENOUGH = 0.9
 #: Above this share of resting runs away from the best fit, the claim is contradicted outright.
 MOSTLY_ELSEWHERE = 0.5
 
@@ -31,49 +32,72 @@ def best_fit_evidence(grid: descent.StartGrid) -> dict:
             end_loss=grid.end_loss,
             end_grad_norm=grid.end_grad,
             end_kind=[str(k) for k in grid.end_kind],
+            moved=grid.moved,
+            still_falling=grid.still_falling,
             global_value=grid.global_value,
             share_not_global=grid.share_not_global,
         )
     )
 
 
+def _moved(evidence: dict) -> list[int]:
+    return [i for i, m in enumerate(evidence["moved"]) if m]
+
+
 def _rested(evidence: dict) -> list[int]:
-    return [i for i, k in enumerate(evidence["end_kind"]) if k in kinds.RESTED]
+    return [i for i in _moved(evidence) if evidence["end_kind"][i] in kinds.RESTED]
 
 
 def best_fit_rule(evidence: dict) -> str:
-    n, rested = len(evidence["end_kind"]), _rested(evidence)
+    moved, rested = _moved(evidence), _rested(evidence)
     share = evidence["share_not_global"]
-    if not rested or len(rested) < RESTED_ENOUGH * n or share is None:
+    if not rested or len(rested) < RESTED_ENOUGH * len(moved) or share is None:
         return NOT_JUDGED
     if share == 0:
         return CONFIRMED
     return CONTRADICTED if share > MOSTLY_ELSEWHERE else REFINED
 
 
-_IN = {kinds.LOCAL_MINIMUM: "in a", kinds.END_SADDLE: "on a", kinds.PLATEAU: "on a", kinds.END_MAXIMUM: "on a"}
+def _advice(evidence: dict, moved: list[int]) -> str:
+    """What would let more runs settle, from what the runs that did not were doing."""
+    ends = evidence["end_kind"]
+    lost = sum(ends[i] in kinds.LOST for i in moved)
+    moving = [i for i in moved if ends[i] == kinds.STILL_MOVING]
+    falling = sum(evidence["still_falling"][i] for i in moving)
+    if evidence["global_value"] is None:
+        return " This surface has no lowest point, so most runs slide away for ever: there is no best fit."
+    if lost >= len(moving):
+        return " A smaller step size keeps the runs on the map."
+    if falling >= len(moving) / 2:
+        return (
+            f" {falling:,} of the {len(moving):,} still moving were still going downhill: more steps let them settle."
+        )
+    return (
+        f" {len(moving) - falling:,} of the {len(moving):,} still moving were no longer going downhill: they bounce "
+        "across their valleys, and a smaller step size lets them settle."
+    )
 
 
 def best_fit_summary(evidence: dict, verdict: str) -> str:
     ends, losses = evidence["end_kind"], evidence["end_loss"]
-    n, rested = len(ends), _rested(evidence)
-    tally = {k: ends.count(k) for k in kinds.END_KINDS if k in ends}
+    moved, rested = _moved(evidence), _rested(evidence)
+    n = len(ends)
+    still = n - len(moved)
+    unmoved = f" ({count(still, 'start')} already at rest, left out)" if still else ""
     lowest = evidence["global_value"]
     if verdict == NOT_JUDGED:
-        others = listing([f"{tally[k]:,} {kinds.END_NAMES[k]}" for k in tally if k not in kinds.RESTED])
+        tally = {k: sum(ends[i] == k for i in moved) for k in kinds.END_KINDS}
+        others = listing([f"{tally[k]:,} {kinds.END_NAMES[k]}" for k in tally if tally[k] and k not in kinds.RESTED])
+        also = f"; {count(still, 'start')} already at rest, left out" if still else ""
         text = (
-            f"Only {len(rested):,} of {count(n, 'run')} from a grid of starts came to rest ({others}): these settings "
-            "cannot say where descent stops."
+            f"Only {len(rested):,} of {count(len(moved), 'run')} from a grid of starts came to rest ({others}{also}): "
+            "too few to say where descent stops."
         )
-        if lowest is None:
-            return text + " This surface has no lowest point, so most runs slide away for ever: there is no best fit."
-        if tally.get(kinds.STILL_MOVING, 0) >= tally.get(kinds.DIVERGED, 0) + tally.get(kinds.LEFT_MAP, 0):
-            return text + " More steps let the runs settle."
-        return text + " A smaller step size keeps the runs on the map."
+        return text + _advice(evidence, moved)
     if verdict == CONFIRMED:
-        of = "" if len(rested) == n else f" (of {n:,})"
+        of = "" if len(rested) == len(moved) else f" (of {len(moved):,})"
         return (
-            f"All {len(rested):,} runs that came to rest{of} stopped at the lowest point of the map "
+            f"All {len(rested):,} runs that came to rest{of}{unmoved} stopped at the lowest point of the map "
             f"(loss {lowest:.4g}): on this map a vanishing gradient did mean the best fit."
         )
     elsewhere = []
@@ -81,7 +105,7 @@ def best_fit_summary(evidence: dict, verdict: str) -> str:
         idx = [i for i in rested if ends[i] == kind]
         if idx:
             at = float(np.median([losses[i] for i in idx]))
-            elsewhere.append(f"{len(idx):,} {_IN[kind]} {kinds.END_NAMES[kind]} (loss {at:.4g})")
+            elsewhere.append(f"{len(idx):,} {kinds.END_AT[kind]} (loss {at:.4g})")
     lowest_text = (
         f"while the lowest point of the map is at {lowest:.4g}"
         if lowest is not None
@@ -89,12 +113,12 @@ def best_fit_summary(evidence: dict, verdict: str) -> str:
     )
     off = sum(ends[i] != kinds.GLOBAL_MINIMUM for i in rested)
     came = (
-        f"All {n:,} runs from a grid of starts came to rest where the gradient vanished"
-        if len(rested) == n
-        else f"{len(rested):,} of {n:,} runs from a grid of starts came to rest where the gradient vanished"
+        f"All {len(moved):,} runs from a grid of starts came to rest where the gradient vanished"
+        if len(rested) == len(moved)
+        else f"{len(rested):,} of {len(moved):,} runs from a grid of starts came to rest where the gradient vanished"
     )
     text = (
-        f"{came}, but {off:,} of them ({off / len(rested):.0%}) not at the best fit: {listing(elsewhere)}, "
+        f"{came}{unmoved}, but {off:,} of them ({off / len(rested):.0%}) not at the best fit: {listing(elsewhere)}, "
         f"{lowest_text}."
     )
     if verdict == CONTRADICTED:

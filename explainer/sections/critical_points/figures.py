@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from explainer.charts import Figure, curves, figure, maps
+from explainer.core import kinds
 from explainer.core.analyses.critical_points import Basins
 from explainer.core.contours import contour_segments, quantile_levels
 from explainer.core.surfaces import SURFACES
@@ -79,7 +80,7 @@ def end_table(res: Basins) -> pd.DataFrame:
     median = res.median_steps
     return pd.DataFrame(
         {
-            "ended": [words.TALLIED[k] for k in frame["end"]],
+            "ended": [kinds.END_AT[k] for k in frame["end"]],
             "runs": frame["runs"],
             "median_steps": [median[k] for k in frame["end"]],
         }

@@ -90,8 +90,10 @@ def _intro() -> None:
         f"*{ARTICLE}* points out that the bottom of the deepest valley is not the only place where the slope is "
         "zero. A shallower valley, a saddle and a flat plateau look the same to a gradient: small. The four-traps "
         "map was built to hold one of each. Hundreds of runs start from a grid that covers the map, and each one's "
-        "end is read from the ground where it stopped: is its slope still clearly non-zero (it is still moving), "
-        "and if not, how does the ground curve there (the Hessian)?"
+        "end is read from the ground where it stopped: is it still on its way (the ground's own curvature puts a "
+        "critical point further on, or it is still sliding over flat ground), and if not, how does the ground curve "
+        "there (the Hessian)? A run that never moved from its start is counted apart: it did not come to rest "
+        "anywhere, it was there all along."
     )
 
 

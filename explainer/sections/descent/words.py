@@ -7,15 +7,11 @@ import numpy as np
 from explainer.core import kinds
 from explainer.core.analyses.descent import NetworkLesson, SurfaceRun
 from explainer.core.experiments import SaddleEscape
+from explainer.core.optimize import CONVERGED, DIVERGED
 from explainer.core.prose import count, listing, power_of_ten, sci
 from explainer.core.surfaces import Surface
 from explainer.core.training import Update
 from explainer.sections.common import describe_ground
-
-ARTICLE_SAYS = (
-    "training repeats the step until the gradient is extremely small, and the weights it stops at fit the "
-    "training data best."
-)
 
 
 def point(xy) -> str:
@@ -88,7 +84,7 @@ _WHERE = {
     kinds.GLOBAL_MINIMUM: "the **global minimum**",
     kinds.LOCAL_MINIMUM: "a **local minimum**, not the lowest point on the map",
     kinds.END_SADDLE: "a **saddle**",
-    kinds.END_MAXIMUM: "a **summit**",
+    kinds.END_MAXIMUM: "a **maximum**",
     kinds.PLATEAU: "a **plateau**",
 }
 
@@ -97,8 +93,8 @@ def run_verdict(res: SurfaceRun) -> tuple[str, str]:
     """A paragraph on how the reader's run ended, and the kind of box to put it in
     (``"success"``, ``"warning"`` or ``"error"``)."""
     run = res.run
-    if run.stop_reason == "diverged":
-        what = {"loss": "its loss", "position": "its position", "slope": "its slope"}[res.overflow]
+    if run.stop_reason == DIVERGED:
+        what = f"its {res.overflow}"
         if res.unbounded:
             return (
                 f"**Ran away at step {run.diverged_at}.** The loss kept falling, from {res.start_loss:.3g} to "
@@ -113,12 +109,14 @@ def run_verdict(res: SurfaceRun) -> tuple[str, str]:
             "keeps the run on the ground.",
             "error",
         )
-    how = (
-        f"Stopped at step {run.steps}: the gradient norm fell to {res.end_grad:.1e}."
-        if run.stop_reason == "converged"
-        else f"Used all {run.steps} steps; the gradient norm is still {res.end_grad:.1e}."
-    )
-    ground = describe_ground(res.ground, res.scales)
+    if res.never_moved:
+        how = f"The start is already a resting place: its slope is {sci(res.end_grad)}, so descent does not move."
+    elif run.stop_reason == CONVERGED:
+        how = f"Stopped at step {run.steps}: the gradient norm fell to {sci(res.end_grad)}."
+    else:
+        how = f"Used all {run.steps} steps; the gradient norm is still {sci(res.end_grad)}."
+    resting = res.end_kind in kinds.RESTED
+    ground = describe_ground(res.ground, res.scales, resting=resting)
     if res.end_kind == kinds.LEFT_MAP:
         moving = "still sliding" if res.end_grad >= res.scales.still else "at rest"
         return (
@@ -127,15 +125,18 @@ def run_verdict(res: SurfaceRun) -> tuple[str, str]:
             "warning",
         )
     if res.end_kind == kinds.STILL_MOVING:
-        if res.ground.shape == kinds.MINIMUM and res.end_grad < res.scales.still:
+        g = res.ground
+        if g.newton > res.scales.reach:
             why = (
-                f"it is sliding along a valley floor whose bottom lies {sci(res.ground.drop)} lower "
-                f"(the ground there {ground})"
+                f"the nearest point where the slope vanishes, as the local curvature tells it, is still "
+                f"{sci(g.newton)} away (more than {sci(res.scales.reach)}, a ten-thousandth of the map), so the run "
+                f"has not come to rest anywhere; the ground under it {ground}"
             )
         else:
             why = (
-                f"its slope, {res.end_grad:.2g}, is still above {sci(res.scales.still)} (a thousandth of this map's "
-                f"typical slope), so it has not come to rest anywhere; the ground under it {ground}"
+                f"along its flattest direction the slope, {sci(g.flat_slope)}, is still above "
+                f"{sci(res.scales.still)} (the slope a ten-thousandth of the map away from this map's sharpest "
+                f"critical point), so it is still sliding that way; the ground under it {ground}"
             )
         return f"{how} It ended at {point(run.end)} on **no resting place**: {why}.", "warning"
     box = "success" if res.end_kind == kinds.GLOBAL_MINIMUM else "warning"
@@ -175,9 +176,16 @@ def sweep_caption(res: SurfaceRun, surface: Surface) -> str:
     outcome = sw.outcome
     ok = np.flatnonzero(outcome == kinds.SWEEP_CONVERGED)
     parts = []
+    if res.never_moved:
+        return "The start is already a resting place: every step size stays where it is."
     if ok.size:
         fastest = ok[np.argmin(sw.steps[ok])]
-        parts.append(f"From this start the fastest step size is {sw.lrs[fastest]:.3g} ({_steps(sw.steps[fastest])}).")
+        where = kinds.END_AT.get(str(res.sweep_kinds[fastest]), "")
+        same = " too" if str(res.sweep_kinds[fastest]) == res.end_kind else ""
+        parts.append(
+            f"From this start the fastest step size is {sw.lrs[fastest]:.3g} ({_steps(sw.steps[fastest])}, ending "
+            f"{where}{same})."
+        )
     bad = np.flatnonzero(outcome == kinds.SWEEP_DIVERGED)
     if not np.isfinite(surface.global_minimum_value):
         parts.append("This surface has no bottom: no step size settles in a valley, because there is none.")
@@ -199,7 +207,24 @@ def sweep_caption(res: SurfaceRun, surface: Surface) -> str:
         )
     if res.stability is not None:
         parts.append(stability_sentence(res))
+        parts += _below_the_bound(res)
     return " ".join(parts) or "No step size converged within the step budget from this start."
+
+
+def _below_the_bound(res: SurfaceRun) -> list[str]:
+    """Why step sizes below the drawn bound still failed: they ended by another critical point,
+    whose own bound is lower."""
+    sw, limit = res.sweep, res.stability.limit
+    failed = np.flatnonzero((sw.outcome == kinds.SWEEP_OUT_OF_STEPS) & (sw.lrs < limit))
+    out = []
+    for i in failed:
+        bound = res.sweep_bounds[i]
+        if np.isfinite(bound) and sw.lrs[i] > bound:
+            out.append(
+                f"Step size {sw.lrs[i]:.3g} fails although it is below {limit:.3g}: it ended near another critical "
+                f"point, where the bound is {bound:.3g}, and bounces there."
+            )
+    return out
 
 
 def stability_sentence(res: SurfaceRun) -> str:
@@ -212,15 +237,23 @@ def stability_sentence(res: SurfaceRun) -> str:
         (round(abs(dx)), round(abs(dy))) if max(abs(dx), abs(dy)) > 1 - 1e-9 else None,
         f"the direction ({dx:.2f}, {dy:.2f})",
     )
-    text = (
-        f"At the minimum reached, the steepest curvature is {st.top:.3g}, along {axis}: there descent is stable "
-        f"only below 2/λ_max = {st.limit:.3g}, since a longer step overshoots that valley floor by more than it gains."
-    )
+    if st.isotropic:
+        text = (
+            f"At the minimum reached, the curvature is {st.top:.3g} in every direction: there descent is stable "
+            f"only below 2/λ_max = {st.limit:.3g}, since a longer step overshoots the valley floor by more than it "
+            "gains."
+        )
+    else:
+        text = (
+            f"At the minimum reached, the steepest curvature is {st.top:.3g}, along {axis}: there descent is stable "
+            f"only below 2/λ_max = {st.limit:.3g}, since a longer step overshoots that valley floor by more than it "
+            "gains."
+        )
     above = np.flatnonzero((sw.outcome == kinds.SWEEP_CONVERGED) & (sw.lrs > st.limit))
-    if st.excited < 1e-12:
+    if st.excited < 1e-12 and not st.isotropic and np.isfinite(st.second_limit):
         text += (
             f" This start never moves along {axis} (its offset there stays exactly 0), so the bound does not bind "
-            f"here: the next curvature, {2 / st.second_limit:.3g}, allows steps up to {st.second_limit:.3g}"
+            f"here: the next curvature, {st.second:.3g}, allows steps up to {st.second_limit:.3g}"
         )
         if above.size:
             text += f", and the sweep converges at {listing([f'{v:.3g}' for v in sw.lrs[above]])}"

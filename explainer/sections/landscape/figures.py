@@ -16,6 +16,7 @@ from explainer.charts import landscape as charts
 from explainer.core import kinds
 from explainer.core.analyses import landscape as analysis
 from explainer.core.contours import contour_segments, quantile_levels
+from explainer.core.prose import sci
 
 
 def moment_names(epochs: Mapping[str, int]) -> dict[str, str]:
@@ -115,18 +116,31 @@ def tally(every: analysis.EveryWeight) -> Figure:
         frame,
         moments=moment_names(every.epochs),
         chart_title=f"All {every.n_params:,} one-weight cuts, each moved by up to ±{every.span:g}",
-        subtitle=f"does the loss drop by more than {analysis.DOWNHILL_SHARE:.1%} at ±{every.span / 2:g} or "
-        f"±{every.span:g}?",
+        subtitle=f"does the loss drop by more than {sci(every.downhill_drop)} at ±{every.offsets[2]:g} or "
+        f"±{every.offsets[3]:g}?",
     )
     return figure(chart, frame)
 
 
+#: The slopes chart starts no lower than this (smaller slopes, and exact zeros, are counted there).
+SLOPE_FLOOR = 1e-12
+
+
 def spread_frame(slopes: np.ndarray, moment: str, points: int = 160) -> pd.DataFrame:
-    """Cumulative share of weights with |slope| below each value, on a log grid."""
+    """Cumulative share of weights with |slope| at most each value, on a log grid from the smallest
+    nonzero slope (or :data:`SLOPE_FLOOR`) to the largest: ``slope``, ``slope_text`` (spelled for
+    readers), ``share`` (0 to 1) and ``when`` (the moment id)."""
     s = np.sort(np.abs(slopes))
-    lo = max(float(s[s > 0].min()) if (s > 0).any() else 1e-12, 1e-12)
+    lo = max(float(s[s > 0].min()) if (s > 0).any() else SLOPE_FLOOR, SLOPE_FLOOR)
     grid = np.logspace(np.log10(lo), np.log10(max(float(s[-1]), lo * 10)), points)
-    return pd.DataFrame({"slope": grid, "share": np.searchsorted(s, grid, side="right") / s.size, "when": moment})
+    return pd.DataFrame(
+        {
+            "slope": grid,
+            "slope_text": [sci(g) for g in grid],
+            "share": np.searchsorted(s, grid, side="right") / s.size,
+            "when": moment,
+        }
+    )
 
 
 def spread(every: analysis.EveryWeight) -> Figure:
@@ -202,7 +216,7 @@ def eigen_cuts(curv: analysis.Curvature) -> Figure | None:
     """The cuts along the steepest and the lowest eigenvector (``None`` if the search failed)."""
     if curv.failed:
         return None
-    labels = [f"steepest direction (curvature {curv.high:.3g})", f"lowest direction (curvature {curv.low:.2g})"]
+    labels = [f"steepest direction (curvature {sci(curv.high)})", f"lowest direction (curvature {sci(curv.low)})"]
     losses = np.vstack([curv.steep, curv.lowest])
     frame = _panels(lines_frame({kinds.END: losses}, curv.alphas, len(curv.alphas) // 2), labels)
     chart = charts.cut_panels(

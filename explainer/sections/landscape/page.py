@@ -3,7 +3,8 @@
 
 Each wrapper is keyed by the settings its analysis reads (:meth:`Settings.only`), so a control
 recomputes only the parts that depend on it; the reader's weight redraws its own eight cuts in a
-nested fragment.
+nested fragment. At the defaults every part is read from its precomputed file and nothing is
+trained; any other setting trains once (cached) and cuts from that run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import streamlit as st
 from explainer.core import claims
 from explainer.core.analyses import landscape as analysis
 from explainer.core.claims import landscape as every_cut_flat
+from explainer.core.prose import sci
 from explainer.sections.landscape import figures, words
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached, viewed
@@ -44,7 +46,7 @@ OPTIMIZER = ui.Control(
     format=OPTIMIZER_NAMES.get,
     help=f"scikit-learn's own solvers, mini-batches of {analysis.BATCH}, one snapshot of the weights per epoch.",
 )  # fmt: skip
-EPOCHS = ui.Control(f"{SLUG}.epochs", "Epochs", "select_slider", _D.epochs, options=(10, 20, 40, 80, 160))
+EPOCHS = ui.Control(f"{SLUG}.epochs", "Epochs", "select_slider", _D.epochs, options=analysis.EPOCH_CHOICES)
 EARLY = ui.Control(
     f"{SLUG}.early", "Early snapshot (epoch)", "select_slider", _D.early, options=(0, 1, 2, 5, 10),
     help="The moment the end is compared with; 0 is the initial weights.",
@@ -76,34 +78,51 @@ def trained(settings: analysis.Settings):
     return analysis.train(settings.only())
 
 
+def _result(name: str, settings: analysis.Settings):
+    """Part ``name`` at ``settings``: precomputed at the defaults, else cut from the cached run."""
+    return analysis.result(name, settings, lambda: trained(settings.only()))
+
+
 @cached(show_spinner="Drawing the decision boundary…")
 def overview_view(settings: analysis.Settings):
-    return viewed(analysis.overview(trained(settings.only()), settings), figures.data_map, figures.loss_curve)
+    return viewed(_result(analysis.OVERVIEW, settings), figures.data_map, figures.loss_curve)
 
 
 @cached(show_spinner="Cutting the loss along single weights…")
 def cuts_view(settings: analysis.Settings):
-    return viewed(analysis.weight_cuts(trained(settings.only()), settings), figures.weight_cuts)
+    return viewed(_result(analysis.WEIGHT_CUTS, settings), figures.weight_cuts)
 
 
 @cached(show_spinner=f"Cutting the loss along every one of the {analysis.N_PARAMS:,} weights…")
 def every_view(settings: analysis.Settings):
-    return viewed(analysis.every_weight(trained(settings.only()), settings), figures.tally, figures.spread)
+    return viewed(_result(analysis.EVERY_WEIGHT, settings), figures.tally, figures.spread)
 
 
 @cached(show_spinner="Cutting the loss along random directions…")
 def fan_view(settings: analysis.Settings):
-    return viewed(analysis.random_cuts(trained(settings.only()), settings), figures.fan)
+    return viewed(_result(analysis.RANDOM_CUTS, settings), figures.fan)
 
 
 @cached(show_spinner="Mapping the loss over the plane of the training path…")
 def plane_view(settings: analysis.Settings):
-    return viewed(analysis.path_plane(trained(settings.only()), settings), figures.plane_map, figures.straight_line)
+    return viewed(_result(analysis.PATH_PLANE, settings), figures.plane_map, figures.straight_line)
 
 
 @cached(show_spinner=f"Finding the Hessian's extreme eigenvalues (Lanczos over {analysis.N_PARAMS:,} weights)…")
 def curvature_view(settings: analysis.Settings):
-    return viewed(analysis.curvature(trained(settings.only()), settings), figures.eigen_cuts)
+    return viewed(_result(analysis.CURVATURE, settings), figures.eigen_cuts)
+
+
+@cached()
+def claim_view(settings: analysis.Settings) -> claims.ClaimResult:
+    """The claim judged on the reader's run, from the same cached parts the page draws (none of
+    them for a run too short to cut along)."""
+    over = overview_view(settings.only("early"))[0]
+    if over.too_short:
+        return CLAIM.judge(every_cut_flat.evidence(over, None, None, None))
+    every = every_view(settings.only("early", "span"))[0]
+    fan = fan_view(settings.only("early", "directions"))[0]
+    return CLAIM.judge(every_cut_flat.evidence(over, every, fan, curvature_view(settings.only())[0]))
 
 
 # ----- the parts of the page ------------------------------------------------------------------------
@@ -131,9 +150,9 @@ def _overview_part(over: analysis.Overview, data_fig, loss_fig) -> None:
         )
 
 
-def _weight_part(form: ui.Form, settings: analysis.Settings) -> tuple[analysis.Settings, analysis.EveryWeight]:
+def _weight_part(form: ui.Form, settings: analysis.Settings, over: analysis.Overview) -> analysis.Settings:
     st.markdown("#### One cut per weight")
-    st.markdown(words.axis_intro())
+    st.markdown(words.axis_intro(over))
     settings = dataclasses.replace(settings, span=float(form.render(SPAN, st.columns(3)[0])))
     every, tally_fig, spread_fig = every_view(settings.only("early", "span"))
     # A nested fragment: a new weight redraws its own eight cuts, not the whole section.
@@ -142,7 +161,7 @@ def _weight_part(form: ui.Form, settings: analysis.Settings) -> tuple[analysis.S
         tally_fig, name="landscape-all-weight-cuts", key=f"{SLUG}.export.tally", caption=words.tally_caption(every)
     )
     show_chart(spread_fig, name="landscape-slopes", key=f"{SLUG}.export.slopes", caption=words.slopes_caption(every))
-    return settings, every
+    return settings
 
 
 def _weight_cuts(form: ui.Form, settings: analysis.Settings) -> None:
@@ -152,13 +171,13 @@ def _weight_cuts(form: ui.Form, settings: analysis.Settings) -> None:
     show_chart(chart, name="landscape-weight-cuts", key=f"{SLUG}.export.cuts", caption=words.axis_caption(cuts))
 
 
-def _random_part(form: ui.Form, settings: analysis.Settings) -> analysis.RandomCuts:
+def _random_part(form: ui.Form, settings: analysis.Settings) -> analysis.Settings:
     st.markdown("#### Cuts that move every weight at once")
-    st.markdown(words.fan_intro(analysis.N_PARAMS, analysis.N_WEIGHTS))
+    st.markdown(words.fan_intro())
     settings = dataclasses.replace(settings, directions=int(form.render(DIRECTIONS, st.columns(3)[0])))
     fan, chart = fan_view(settings.only("early", "directions"))
     show_chart(chart, name="landscape-random-cuts", key=f"{SLUG}.export.fan", caption=words.fan_caption(fan))
-    return fan
+    return settings
 
 
 def _plane_part(settings: analysis.Settings) -> None:
@@ -174,20 +193,19 @@ def _plane_part(settings: analysis.Settings) -> None:
         )
 
 
-def _curvature_part(settings: analysis.Settings) -> analysis.Curvature:
+def _curvature_part(settings: analysis.Settings) -> None:
     st.markdown("#### Curvature at the end")
     curv, chart = curvature_view(settings.only())
     if curv.failed:
         st.warning(words.curvature_failed(curv), icon=":material/warning:")
-        return curv
+        return
     m1, m2, m3 = st.columns(3)
-    m1.metric("Largest Hessian eigenvalue", f"{curv.high:.3g}")
-    m2.metric("Smallest Hessian eigenvalue", f"{curv.low:.2g}")
-    m3.metric("Gradient norm", f"{curv.grad_norm:.2g}")
+    m1.metric("Largest Hessian eigenvalue", sci(curv.high))
+    m2.metric("Smallest Hessian eigenvalue", sci(curv.low))
+    m3.metric("Gradient norm", sci(curv.grad_norm))
     st.markdown(words.curvature_reading(curv))
     show_chart(chart, name="landscape-eigen-cuts", key=f"{SLUG}.export.eigen", caption=words.eigen_caption(curv))
     st.caption(words.lanczos_note())
-    return curv
 
 
 def render(ctx: Context) -> None:
@@ -197,17 +215,17 @@ def render(ctx: Context) -> None:
     over, data_fig, loss_fig = overview_view(settings.only("early"))
     if over.diverged_at is not None:
         st.warning(words.diverged(over), icon=":material/warning:")
-    claim_slot = st.container()  # filled last, from the cuts and the curvature below
+    claim_slot = st.container()  # filled last: the claim reads the cuts' and the curvature's cached parts
     _overview_part(over, data_fig, loss_fig)
     if over.too_short:
         st.info(words.too_short(), icon=":material/info:")
-        return
-    settings, every = _weight_part(form, settings)
-    fan = _random_part(form, settings)
-    _plane_part(settings)
-    curv = _curvature_part(settings)
+    else:
+        settings = _weight_part(form, settings, over)
+        settings = _random_part(form, settings)
+        _plane_part(settings)
+        _curvature_part(settings)
     with claim_slot:
-        claim_box(CLAIM, CLAIM.judge(every_cut_flat.evidence(every, fan, curv)))
+        claim_box(CLAIM, claim_view(settings.only("early", "span", "directions")))
 
 
 SECTION = Section(

@@ -11,6 +11,7 @@ from explainer.core import kinds
 from explainer.core.analyses import landscape as analysis
 from explainer.core.analyses.landscape import Curvature, EveryWeight, Overview, PathView, RandomCuts, WeightCuts
 from explainer.core.claims import ARTICLE
+from explainer.core.claims.landscape import bar, falls, mix
 from explainer.core.curvature import index
 from explainer.core.prose import count, fold, plural, sci
 
@@ -69,16 +70,15 @@ def loss_caption(over: Overview) -> str:
             f"The loss went from {start:.3f} to {end:.3f}. The early snapshot is the last one of this run, so early "
             "and end coincide below: pick an earlier snapshot or train longer."
         )
-    if start - end <= 0:
+    if not over.fell:
         return f"The loss did not fall: {start:.3f} at the start, {end:.3f} at the end."
-    if early > start:
+    if over.rose_early:
         return (
             f"The loss first rose, from {start:.3f} at the start to {early:.3f} at epoch {over.epoch_early} "
             f"(dashed), before falling to {end:.3f} at the end."
         )
-    made = (start - early) / (start - end)
     return (
-        f"By epoch {over.epoch_early} (dashed) the loss had made {min(made, 1):.0%} of its fall: {start:.3f} at "
+        f"By epoch {over.epoch_early} (dashed) the loss had made {over.made_early:.0%} of its fall: {start:.3f} at "
         f"the start, {early:.3f} then, {end:.3f} at the end."
     )
 
@@ -86,11 +86,14 @@ def loss_caption(over: Overview) -> str:
 # ----- one cut per weight -------------------------------------------------------------------------------
 
 
-def axis_intro() -> str:
+def axis_intro(over: Overview) -> str:
+    """The one-weight cuts, and what "downhill" means on this page (the bar of every cut below)."""
     return (
         f"The article's picture, literally: each panel moves a single weight and keeps the other {N - 1:,} where "
         "training left them. Orange is an early snapshot, blue the end. The first panel is the weight you pick; "
-        "the others are drawn from every layer."
+        "the others are drawn from every layer. A cut here *goes downhill* where the loss falls along it by "
+        f"{bar(over.downhill_drop, over.scale)}. That bar is set by the data, not by the run, so it does not sink "
+        "as training lowers the loss; every cut on this page is held to it."
     )
 
 
@@ -100,7 +103,7 @@ def axis_caption(cuts: WeightCuts) -> str:
     text = (
         f"At epoch {cuts.epochs[kinds.EARLY]}, {early} of these {len(cuts.picks)} cuts {_lead(early)} downhill from "
         f"where the network is; at the end, {end} {_does(end)}. Your weight ({cuts.chosen}) has slope "
-        f"{slope[kinds.EARLY]:.2g} early and {slope[kinds.END]:.2g} at the end."
+        f"{sci(slope[kinds.EARLY])} early and {sci(slope[kinds.END])} at the end."
     )
     if cuts.flat_end:
         why = (
@@ -123,9 +126,10 @@ def axis_caption(cuts: WeightCuts) -> str:
 def tally_caption(every: EveryWeight) -> str:
     early, end = every.downhill(kinds.EARLY), every.downhill(kinds.END)
     text = (
-        f"Every weight moved on its own by ±{every.span / 2:g} and ±{every.span:g}, exactly: {every.n_params * 4:,} "
-        f"losses. At epoch {every.epochs[kinds.EARLY]}, {early:,} of the {every.n_params:,} cuts {_lead(early)} "
-        f"downhill (the loss drops by more than {analysis.DOWNHILL_SHARE:.1%}); at the end, {end:,} {_does(end)}."
+        f"Every weight moved on its own by ±{every.offsets[2]:g} and ±{every.offsets[3]:g}, exactly: "
+        f"{every.n_losses:,} losses. At epoch {every.epochs[kinds.EARLY]}, {early:,} of the {every.n_params:,} cuts "
+        f"{_lead(early)} downhill (the loss drops by more than {sci(every.downhill_drop)}); at the end, {end:,} "
+        f"{_does(end)}."
     )
     flat = every.tally[kinds.END][kinds.FLAT_CUT]
     if not flat:
@@ -150,8 +154,8 @@ def slopes_caption(every: EveryWeight) -> str:
         f"The slope of a cut where it passes through the network is that weight's partial derivative, so one "
         f"backpropagation gives all {every.n_params:,} at once. From epoch {every.epochs[kinds.EARLY]} to the end the "
         f"median slope {fold(every.median(kinds.EARLY), every.median(kinds.END))}, and the steepest "
-        f"{fold(every.steepest(kinds.EARLY), every.steepest(kinds.END), '.2g')}; "
-        f"{every.flat_share(kinds.EARLY):.0%} of the cuts were flatter than {analysis.FLAT_SLOPE:g} early, "
+        f"{fold(every.steepest(kinds.EARLY), every.steepest(kinds.END))}; "
+        f"{every.flat_share(kinds.EARLY):.0%} of the cuts were flatter than {sci(analysis.FLAT_SLOPE)} early, "
         f"{every.flat_share(kinds.END):.0%} at the end."
     )
     zero = every.zero_slopes
@@ -171,11 +175,12 @@ def slopes_caption(every: EveryWeight) -> str:
 # ----- random directions ---------------------------------------------------------------------------------
 
 
-def fan_intro(n_params: int, n_moved: int) -> str:
-    """Random directions, for a network of ``n_params`` weights of which they move ``n_moved``."""
+def fan_intro() -> str:
+    """Random directions: they move the network's :data:`~analysis.N_WEIGHTS` matrix entries, not its biases."""
     return (
-        f"A cut along one weight sees only one of {n_params:,} directions. A random direction moves every weight "
-        f"at once (all {n_moved:,} entries of the weight matrices; the {n_params - n_moved} biases stay put, as in "
+        f"A cut along one weight sees only one of {N:,} directions. A random direction moves every weight "
+        f"at once (all {analysis.N_WEIGHTS:,} entries of the weight matrices; the {analysis.N_BIASES} biases stay "
+        "put, as in "
         "Li et al., 2018). Weights of different layers have different sizes, so each neuron's share of the "
         "direction is scaled to the size of that neuron's own weights; then a step of 1 changes every neuron by about "
         "as much as it is worth."
@@ -195,11 +200,11 @@ def fan_caption(fan: RandomCuts) -> str:
     )
     if end == 0:
         return text + (
-            f" None of them drops by more than {analysis.DOWNHILL_SHARE:.1%} within one step either way: the median "
-            f"cut rises by {fan.rise(kinds.END):.3g} within one step."
+            f" None of them drops by more than {sci(fan.downhill_drop)} within one step either way: the median "
+            f"cut rises by {sci(fan.rise(kinds.END), 3)} within one step."
         )
-    if end < early:
-        return text + f" {early - end} fewer than early; {end} still {_lead(end)} down."
+    if fan.fewer > 0:
+        return text + f" {fan.fewer} fewer than early; {end} still {_lead(end)} down."
     return text + " These directions still find ways down at the end: along them this point is not the bottom."
 
 
@@ -225,18 +230,18 @@ def plane_caption(view: PathView) -> str:
 
 def line_caption(view: PathView) -> str:
     start, end, beyond = view.line_start, view.line_end, view.beyond
-    if view.bump <= 1e-3 * start:
+    if view.no_bump:
         text = (
             f"Along the straight line the loss goes from {start:.3f} to {end:.3f} with no bump to climb on the way "
-            "(none above 0.1% of the start), as Goodfellow et al. (2015) found for many networks."
+            f"(none above {analysis.LEVEL:.1%} of the start), as Goodfellow et al. (2015) found for many networks."
         )
     else:
         text = (
             f"Along the straight line the loss goes from {start:.3f} to {end:.3f} but not monotonically: it rises by "
-            f"up to {view.bump:.3g} on the way, unlike most networks Goodfellow et al. (2015) looked at."
+            f"up to {sci(view.bump, 3)} on the way, unlike most networks Goodfellow et al. (2015) looked at."
         )
-    t_far = float(view.ts[-1])
-    if abs(beyond - end) < 1e-3 * end:
+    t_far = view.t_far
+    if view.level_beyond:
         return text + f" Past the trained weights it stays level, as far as t = {t_far:g}."
     if beyond > end:
         return text + f" Past the trained weights it rises again, to {beyond:.3f} at t = {t_far:g}."
@@ -252,51 +257,50 @@ def line_caption(view: PathView) -> str:
 def curvature_failed(curv: Curvature) -> str:
     return (
         f"The Hessian's extreme eigenvalues could not be found for these weights ({curv.failed}). The gradient norm "
-        f"there is {curv.grad_norm:.2g}."
+        f"there is {sci(curv.grad_norm)}."
     )
-
-
-def _falls(curv: Curvature) -> str:
-    """How far the loss falls along the lowest direction, as a clause."""
-    if curv.drop <= 1e-12:
-        return "does not fall at all"
-    only = "" if curv.real_drop else "only "
-    return f"falls by {only}{sci(curv.drop)} ({curv.drop / curv.loss:.2%} of the loss)"
-
-
-def _mix(curv: Curvature) -> str:
-    n = curv.carriers
-    return f"{count(n, 'weight')} carry 90% of it, the largest alone {curv.largest_share:.0%}"
 
 
 def curvature_reading(curv: Curvature) -> str:
     """What the extreme eigenvalues and the gradient say about the end of training (the page's
     metrics are these numbers)."""
-    lo, hi = curv.low, curv.high
+    lo, hi = sci(curv.low), sci(curv.high)
+    way = falls(curv.drop, curv.loss, curv.downhill_drop)  # held to the bar of every cut
     parts = [
-        f"**Largest curvature {hi:.3g}.** Along its direction the loss bends up fastest; plain gradient descent with "
-        f"a step above 2 / {hi:.3g} = {2 / hi:.3g} would overshoot along it, each step further than the last, as "
-        "long as the curvature stays this size."
+        f"**Largest curvature {hi}.** Along its direction the loss bends up fastest; plain gradient descent with "
+        f"a step above 2 / {hi} = {sci(curv.stable_step, 3)} would overshoot along it, each step further than the "
+        "last, as long as the curvature stays this size."
     ]
-    if index([lo, hi]) > 0:
+    if index([curv.low, curv.high]) > 0:
         parts.append(
-            f"**Smallest curvature {lo:.2g}.** Negative: one direction bends down ({_mix(curv)}), so this point is "
-            f"not a minimum. It bends {curv.gentler:,.0f} times more gently than the steepest direction bends up, "
-            f"and the cut along it below {_falls(curv)} within ±{analysis.EIGEN_SPAN:g}."
+            f"**Smallest curvature {lo}.** Negative: one direction bends down, mixing "
+            f"{mix(curv.carriers, curv.largest_share)}, so this point is not a minimum. It bends "
+            f"{curv.gentler:,.0f} times more gently than the steepest direction bends up, and within "
+            f"±{analysis.EIGEN_SPAN:g} along it the loss {way}."
         )
     else:
         parts.append(
-            f"**Smallest curvature {lo:.2g}.** No direction bends down: the curvature is that of a minimum; the cut "
-            f"along it below {_falls(curv)} within ±{analysis.EIGEN_SPAN:g}."
+            f"**Smallest curvature {lo}.** No direction bends down: the curvature is that of a minimum; within "
+            f"±{analysis.EIGEN_SPAN:g} along the flattest direction the loss {way}."
         )
-    parts.append(f"**Gradient norm {curv.grad_norm:.2g}.** {_trend(curv)}")
+    parts.append(f"**Gradient norm {sci(curv.grad_norm)}.** {_trend(curv)}")
     return "\n\n".join(parts)
 
 
 def _trend(curv: Curvature) -> str:
-    """Why training stopped here, and whether the loss was still falling."""
-    text = "Not zero, so training had not reached a critical point (neither a minimum nor a saddle)"
-    if curv.above_best > 1e-3:
+    """Whether training reached a critical point, why it stopped, and whether the loss was still falling."""
+    if curv.critical:
+        text = (
+            f"Below {sci(analysis.FLAT_SLOPE)}, the slope under which a cut counts as flat: even the steepest cut "
+            "through this point, along the gradient, is flat, so it is as near a critical point as the cuts can tell"
+        )
+    else:
+        text = (
+            f"Above {sci(analysis.FLAT_SLOPE)}, the slope under which a cut counts as flat: the steepest cut through "
+            "this point, along the gradient, is not flat, so training had not reached a critical point (neither a "
+            "minimum nor a saddle)"
+        )
+    if curv.rose_since_best:
         return text + (
             f", and the loss was no longer falling: its lowest value came at epoch {curv.best_epoch}, and the "
             f"mini-batch steps since have pushed it {curv.above_best:.1%} above that."
@@ -307,21 +311,21 @@ def _trend(curv: Curvature) -> str:
 
 
 def eigen_caption(curv: Curvature) -> str:
+    way = falls(curv.drop, curv.loss, curv.downhill_drop)  # held to the bar of every cut
     text = (
-        f"Within ±{analysis.EIGEN_SPAN:g} along the steepest direction the loss climbs by {curv.rise:.3g}. Along the "
-        "lowest one "
+        f"Within ±{analysis.EIGEN_SPAN:g} along the steepest direction the loss climbs by {sci(curv.rise, 3)}. Along "
+        "the lowest one "
     )
     if curv.real_drop:
         return text + (
-            f"it does go down: by {sci(curv.drop)} ({curv.drop / curv.loss:.1%} of the loss), lowest "
-            f"{curv.drop_at:.2g} away: a real way down that training had not taken."
+            f"it does go down: it {way}, lowest {sci(curv.drop_at)} away: a real way down that training had not taken."
         )
-    if curv.quadratic_drop > max(curv.drop, 0.0):
+    if curv.bend_fades:
         return text + (
-            f"it {_falls(curv)}, where its curvature alone would predict a fall of {sci(curv.quadratic_drop)} at "
+            f"it {way}, where its curvature alone would predict a fall of {sci(curv.quadratic_drop)} at "
             f"±{analysis.EIGEN_SPAN:g}: the bend down does not last that far."
         )
-    return text + f"it {_falls(curv)}."
+    return text + f"it {way}."
 
 
 def lanczos_note() -> str:
