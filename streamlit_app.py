@@ -14,12 +14,12 @@ st.set_page_config(page_title="Escaping the traps", layout="wide")
 loading = st.empty()
 loading.caption("Loading the explainer…")
 
-from explainer.sections import SECTIONS, Context  # noqa: E402
+from explainer.sections import CLOSING, SECTIONS, Context  # noqa: E402
 from explainer.ui import page  # noqa: E402
 
 loading.empty()
 
-shown, notices, unknown = page.resolve(st.query_params, SECTIONS)
+shown, notices, unknown = page.resolve(st.query_params, (*SECTIONS, CLOSING))
 for key in unknown:
     del st.query_params[key]
 single = len(shown) == 1
@@ -28,12 +28,12 @@ if not single:
 for notice in notices:
     st.warning(notice, icon=":material/link_off:")
 body = st.container()
-seed = page.footer(st.container()) if single else page.sidebar(SECTIONS)
+seed = page.footer(st.container()) if single else page.sidebar(SECTIONS, CLOSING)
 
-context = Context(seed=seed)
+context = Context(seed=seed, whole_page=not single)
 numbers = {s.slug: i for i, s in enumerate(SECTIONS, start=1)}
 with body:
     for section in shown:
         # A control reruns its own section only. (Streamlit's parallel fragments were tried for the
         # first full run: on two cores the GIL made them slower, 7.1 s against 6.6 s.)
-        st.fragment(page.draw)(section, numbers[section.slug], context)
+        st.fragment(page.draw)(section, numbers.get(section.slug), context)

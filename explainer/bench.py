@@ -297,9 +297,9 @@ def main(argv=None) -> None:
     print(f"  budget {BUDGET_COLD_S:.1f} s -> {cold / BUDGET_COLD_S:.0%} of budget")
     print(f"full page, warm rerun (caches full): median {warm * 1000:.0f} ms over {args.repeat * args.warm} runs")
     print(f"  budget {BUDGET_WARM_S * 1000:.0f} ms -> {warm / BUDGET_WARM_S:.0%} of budget")
-    from explainer.sections import SECTIONS
+    from explainer.sections import CLOSING, SECTIONS
 
-    for section in SECTIONS:
+    for section in (*SECTIONS, CLOSING):
         alone = statistics.median(_child(0, section.slug)["cold_script"] for _ in range(args.repeat))
         print(f"{section.slug} alone (?section={section.slug}), cold: median {alone:.2f} s over {args.repeat} runs")
         print(f"  budget {BUDGET_COLD_S:.1f} s -> {alone / BUDGET_COLD_S:.0%} of budget")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from explainer.sections import SECTIONS
+from explainer.sections import CLOSING, SECTIONS
 from explainer.ui.page import SEED
 from pages import run
 
@@ -35,7 +35,7 @@ def page():
 
 def test_page_runs_with_every_section_under_its_numbered_header(page):
     headers = [h.value for h in page.header]
-    assert headers == [f"{i} · {s.title}" for i, s in enumerate(SECTIONS, start=1)]
+    assert headers == [f"{i} · {s.title}" for i, s in enumerate(SECTIONS, start=1)] + [CLOSING.title]
     assert page.title[0].value == "Escaping the traps"
 
 
@@ -65,7 +65,7 @@ def test_section_parameter_shows_one_section():
 
 def test_unknown_section_is_reported_and_everything_shown():
     at = run(section="nowhere")
-    assert len(at.header) == len(SECTIONS)
+    assert len(at.header) == len(SECTIONS) + 1  # and the closing table
     assert any("`nowhere`" in w.value for w in at.warning)
 
 

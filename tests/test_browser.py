@@ -50,16 +50,52 @@ def _wait_for_update(page, query: str, text: str, charts: int) -> None:
 def test_full_page_draws_every_chart_without_errors(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server)
-    _settle(page, charts=17)
+    _settle(page, charts=28, timeout_ms=240_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     charts = page.locator('[data-testid="stVegaLiteChart"]')
-    assert charts.count() >= 17
+    assert charts.count() >= 28
     drawn = page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
     assert drawn.count() >= charts.count()
     headings = page.locator("h2").all_inner_texts()
     assert any("How a network learns" in h for h in headings)
     assert any("Where the gradient vanishes" in h for h in headings)
     assert any("The landscape" in h for h in headings)
+    assert any("Plateaus" in h for h in headings) and any("global minimum what we want" in h for h in headings)
+    assert headings[-1] == "What holds up: every claim, checked"
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("slug", "charts", "heading"),
+    [("plateau", 6, "6 · Plateaus: flat and slow"), ("overfitting", 5, "7 · Is the global minimum what we want?")],
+)
+def test_the_new_sections_alone_fit_an_820_pixel_iframe(server, browser, slug, charts, heading):
+    page = browser.new_page(viewport={"width": 820, "height": 900})
+    page.goto(f"{server}/?section={slug}&embed=true")
+    _settle(page, charts=charts)
+    assert page.locator("h2").all_inner_texts() == [heading]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    drawn = page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
+    assert drawn.count() >= charts
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wide <= 820  # nothing pushes the page sideways
+    page.close()
+
+
+def test_the_closing_table_alone_lists_every_claim(server, browser):
+    from explainer.core.claims import CLAIMS
+
+    page = browser.new_page(viewport={"width": 820, "height": 900})
+    page.goto(f"{server}/?section=claims&embed=true")
+    page.wait_for_selector("table", timeout=120_000)
+    page.wait_for_timeout(300)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    rows = page.locator("table tbody tr")
+    assert rows.count() == len(CLAIMS)
+    text = page.locator("table").inner_text()
+    for claim in CLAIMS.values():
+        assert claim.check(0).verdict in text
+    assert "What to take away" in page.locator("body").inner_text()
     page.close()
 
 

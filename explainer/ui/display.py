@@ -46,14 +46,16 @@ def show_chart(fig: Figure, *, name: str, key: str, caption: str) -> None:
         fixed = isinstance(one.get("width"), int | float)  # maps keep their aspect ratio
         st.vega_lite_chart(one, width="content" if fixed else "stretch", alt=caption)
     whole = (lambda: specs[0]) if len(specs) == 1 else (lambda: _stack(specs))  # built only on export
-    text, menu = st.columns([0.76, 0.24], vertical_alignment="top")
-    text.caption(caption)
+    # The caption takes the room the menu's button leaves (a fixed column split clipped the button
+    # to "Exp…" in half-width columns at 820 pixels).
+    row = st.container(horizontal=True, vertical_alignment="top", gap="small", wrap=False)
+    row.caption(caption, width="stretch")
     exports = (
         ("Data (CSV)", lambda: data.to_csv(index=False), "csv", "text/csv"),
         ("Drawing (SVG)", lambda: _svg(whole()), "svg", "image/svg+xml"),
         ("Vega-Lite spec (JSON)", lambda: json.dumps(whole(), indent=1), "vl.json", "application/json"),
     )
-    with menu.popover("Export", icon=":material/download:", width="stretch"):
+    with row.popover("Export", icon=":material/download:", width="content"):
         for label, make, ext, mime in exports:  # each file is made only when its button is clicked
             st.download_button(
                 label,

@@ -56,12 +56,17 @@ def intro() -> None:
     )
 
 
-def sidebar(sections: Sequence[Section]) -> int:
-    """Table of contents, the page-wide seed, and how to share or embed; returns the seed."""
+def sidebar(sections: Sequence[Section], closing: Section | None = None) -> int:
+    """Table of contents (the numbered sections, then the closing table), the page-wide seed, and
+    how to share or embed; returns the seed."""
     with st.sidebar:
         st.markdown("### Escaping the traps")
         for i, s in enumerate(sections, start=1):
             st.markdown(f"{i}. [{s.title}](#{s.slug})  \n<small>{s.summary}</small>", unsafe_allow_html=True)
+        if closing is not None:
+            st.markdown(
+                f"[{closing.title}](#{closing.slug})  \n<small>{closing.summary}</small>", unsafe_allow_html=True
+            )
         st.divider()
         seed = int(ui.render(SEED))
         st.caption(
@@ -80,7 +85,8 @@ def footer(where) -> int:
     return seed
 
 
-def draw(section: Section, number: int, context) -> None:
-    """One section under its numbered header (run inside the section's own fragment)."""
-    st.header(f"{number} · {section.title}", anchor=section.slug)
+def draw(section: Section, number: int | None, context) -> None:
+    """One section under its numbered header, or an unnumbered one for ``number=None`` (run inside
+    the section's own fragment)."""
+    st.header(section.title if number is None else f"{number} · {section.title}", anchor=section.slug)
     section.render(context)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from explainer.core.claims import ARTICLE
+from explainer.core.claims import ARTICLE, ClaimResult
 from explainer.ui.controls import Control
 
 __all__ = ["ARTICLE", "Context", "Section"]
@@ -16,9 +16,11 @@ __all__ = ["ARTICLE", "Context", "Section"]
 
 @dataclass(frozen=True)
 class Context:
-    """Page-wide state handed to every section."""
+    """Page-wide state handed to every section: the seed, and whether the whole walkthrough is
+    on the page (links to other sections are then anchors, else ``?section=`` links)."""
 
     seed: int
+    whole_page: bool = True
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class Section:
 
     ``title`` heads the section (the router numbers it) and names it in the table of contents,
     with ``summary`` under it; ``claims`` are the ids of the article's claims it judges;
-    ``render`` draws everything under the header.
+    ``render`` draws everything under the header; ``verdicts(context)`` gives those claims judged
+    at the section's default settings for the context's seed, through the same cached views that
+    ``render`` uses (so the closing table reads what the page computed, not a second computation).
     """
 
     slug: str
@@ -36,6 +40,7 @@ class Section:
     controls: tuple[Control, ...]
     render: Callable[[Context], None]
     claims: tuple[str, ...] = ()
+    verdicts: Callable[[Context], tuple[ClaimResult, ...]] | None = None
 
     @property
     def keys(self) -> frozenset[str]:

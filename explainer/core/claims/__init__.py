@@ -11,6 +11,8 @@ cannot judge a claim (a run that blew up, runs that never came to rest) give :da
 
 from explainer.core.claims import critical_points, descent, landscape
 from explainer.core.claims import local_minimum as local_minimum_claims
+from explainer.core.claims import overfitting as overfitting_claims
+from explainer.core.claims import plateau as plateau_claims
 from explainer.core.claims import saddle_point as saddle_point_claims
 from explainer.core.claims.base import (
     ARTICLE,
@@ -34,6 +36,8 @@ CLAIMS: dict[str, Claim] = {
         local_minimum_claims.ESCAPE,
         local_minimum_claims.DEPTH,
         *saddle_point_claims.CLAIMS,
+        *plateau_claims.CLAIMS,
+        overfitting_claims.CLAIM,
     )
 }
 

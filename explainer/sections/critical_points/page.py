@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from explainer.core import claims
@@ -159,6 +161,10 @@ def _example_part(res: analysis.Basins, example_fig) -> None:
     )
 
 
+def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:
+    return (grid_view(dataclasses.replace(_D, seed=ctx.seed))[1],)
+
+
 def render(ctx: Context) -> None:
     form = ui.Form(CONTROLS)
     _intro()
@@ -178,4 +184,5 @@ SECTION = Section(
     controls=CONTROLS,
     render=render,
     claims=(CLAIM.id,),
+    verdicts=verdicts,
 )

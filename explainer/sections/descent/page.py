@@ -165,6 +165,11 @@ def _saddle_aside(form: ui.Form) -> None:
         show_chart(chart, name="descent-saddle-aim", key=f"{SLUG}.export.saddle", caption=words.saddle_caption(escape))
 
 
+def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:
+    """The claim at the section's defaults (the surface descends without randomness)."""
+    return (claim_view(analysis.DEFAULT_GRID),)
+
+
 def render(ctx: Context) -> None:
     form = ui.Form(CONTROLS)
     _intro()
@@ -180,4 +185,5 @@ SECTION = Section(
     controls=CONTROLS,
     render=render,
     claims=(CLAIM.id,),
+    verdicts=verdicts,
 )

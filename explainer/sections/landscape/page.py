@@ -208,6 +208,10 @@ def _curvature_part(settings: analysis.Settings) -> None:
     st.caption(words.lanczos_note())
 
 
+def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:
+    return (claim_view(dataclasses.replace(_D, seed=ctx.seed).only("early", "span", "directions")),)
+
+
 def render(ctx: Context) -> None:
     form = ui.Form(CONTROLS)
     st.markdown(words.intro())
@@ -236,4 +240,5 @@ SECTION = Section(
     controls=CONTROLS,
     render=render,
     claims=(CLAIM.id,),
+    verdicts=verdicts,
 )

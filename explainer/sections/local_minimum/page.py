@@ -203,6 +203,11 @@ def _network_part(ctx: Context) -> None:
     st.caption(words.READ_MORE)
 
 
+def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:
+    _, escape, depth, *_ = wells_view(dataclasses.replace(analysis.DEFAULT_WELLS, seed=ctx.seed))
+    return escape, depth
+
+
 def render(ctx: Context) -> None:
     form = ui.Form(CONTROLS)
     _intro()
@@ -220,4 +225,5 @@ SECTION = Section(
     controls=CONTROLS,
     render=render,
     claims=(ESCAPE.id, DEPTH.id),
+    verdicts=verdicts,
 )

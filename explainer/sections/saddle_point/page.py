@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from explainer.core import store
+from explainer.core import claims, store
 from explainer.core.analyses import saddle_point as sp
 from explainer.core.claims import saddle_point as ledger
 from explainer.core.optimize import METHODS
@@ -214,6 +214,13 @@ def _network_part(form: ui.Form, ctx: Context) -> None:
     st.caption(words.READ_MORE)
 
 
+def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:
+    probability = probability_view(dataclasses.replace(sp.DEFAULT_PROBABILITY, seed=ctx.seed))[-1]
+    downhill = downhill_view(dataclasses.replace(sp.DEFAULT_DOWNHILL, seed=ctx.seed), sp.DEFAULT_RACE)[-1]
+    stall = network_view(dataclasses.replace(sp.DEFAULT_STALL, seed=ctx.seed), sp.DEFAULT_CENSUS)[-1]
+    return probability, downhill, stall
+
+
 def render(ctx: Context) -> None:
     form = ui.Form(CONTROLS)
     _intro()
@@ -230,4 +237,5 @@ SECTION = Section(
     controls=CONTROLS,
     render=render,
     claims=tuple(c.id for c in ledger.CLAIMS),
+    verdicts=verdicts,
 )

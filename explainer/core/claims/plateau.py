@@ -1,0 +1,318 @@
+"""The plateau section's claims.
+
+``plateau-slow``: near-zero gradients make training crawl, and a plateau sits where the loss is
+high. Read off :func:`explainer.core.analyses.plateau.escape_grid` (plain descent on the product
+model ``0.5 (1 - w_1...w_D)^2`` from every weight at ``u0``). Evidence: ``lr``, ``init_scale``
+(the ``u0`` of every decade), ``steps_depth2`` and ``steps_depth3`` (steps until the loss is below
+``target``, ``None`` where the run was still above it after ``cap`` steps: censored, never a
+number), ``plateau_loss`` (mean loss over the slowest run's plateau), ``zero_output_loss`` (the loss
+of predicting 0, 1/2), ``per_decade_depth2`` (steps added by each decade of smaller ``u0``) against
+``ln10_over_lr``, ``ratio_depth3`` (factor per decade) and ``plateau_grad`` / ``max_grad`` (the
+largest gradient on the plateau and over the whole run). The rule (:func:`slow_rule`):
+**contradicted** if the runs do not crawl (the plateau loss is below :data:`HIGH_LOSS` of the loss
+of predicting 0, or the smallest start needs fewer than :data:`CRAWLS` times the steps of the
+largest); **refined** if they crawl, every run escapes, and the time grows as the saddle at the
+origin predicts (D = 2: the mean steps per decade within :data:`LOG_TOLERANCE` of ln 10 / lr;
+D = 3: the geometric-mean ratio per decade within :data:`RATIO_RANGE`); **confirmed** otherwise
+(slow and high, but not the saddle's law, or some run never got off). Fewer than three finished
+runs at a depth: **not judged**.
+
+``plateau-traps-small-nets``: small sigmoid networks on XOR look stuck in "local minima" that are
+really saturated plateaus. Read off :func:`explainer.core.analyses.plateau.xor_failures`.
+Evidence: ``hidden_units``, ``runs``, ``failure_rate`` and ``failures`` (activation -> one value
+per width), ``failed_losses``, ``max_weight`` and ``grad_norm`` (activation -> per width, one value
+per failed run), ``lumped_losses`` (the losses a network approaches when pinned hidden units give
+some points the same code), ``saturated_share`` (share of failed logistic runs with largest weight
+above :data:`LARGE` and loss within :data:`GAP` of a lumped loss: the mark of a plateau at
+infinity, where the loss creeps towards a limit it reaches only as weights grow without end),
+``hit_cap`` (runs stopped by ``max_iter`` rather than by L-BFGS's own test). The rule
+(:func:`nets_rule`): **contradicted** if the smallest logistic networks fail in fewer than
+:data:`OFTEN` of runs, or failures do not fall with width (95% Wilson intervals of the smallest and
+largest width overlapping, or the largest failing as often); **confirmed** if, besides, at least
+:data:`MOSTLY` of the failed logistic runs are saturated; **refined** otherwise (failures that fall
+with width but sit at finite, isolated minima). Fewer than :data:`MIN_RUNS` seeds: **not judged**.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from explainer.core import store
+from explainer.core.analyses import plateau as analysis
+from explainer.core.analyses.local_minimum import wilson
+from explainer.core.claims.base import CONFIRMED, CONTRADICTED, NOT_JUDGED, REFINED, Claim, plain
+from explainer.core.prose import sci
+
+# ----- plateau-slow --------------------------------------------------------------------------------
+
+#: The plateau's loss is "high" at or above this share of the loss of predicting 0 (1/2).
+HIGH_LOSS = 0.8
+#: Runs "crawl" if the smallest start takes at least this many times the steps of the largest.
+CRAWLS = 3.0
+#: D = 2: the mean steps per decade must be within this share of ln(10) / lr.
+LOG_TOLERANCE = 0.15
+#: D = 3: the geometric-mean factor per decade must lie in this range (theory: 10).
+RATIO_RANGE = (7.0, 13.0)
+#: Decades are the starts whose log10 is a whole number.
+ZERO_OUTPUT_LOSS = 0.5
+
+
+def _decades(u0s) -> list[int]:
+    return [j for j, u in enumerate(u0s) if abs(math.log10(u) - round(math.log10(u))) < 1e-9]
+
+
+def slow_evidence(res: analysis.EscapeGrid) -> dict:
+    s = res.settings
+    cols = _decades(s.u0s)
+    gd = res.steps["gd"]
+    rows = {d: i for i, d in enumerate(s.depths)}
+
+    def steps(d: int) -> list[int | None]:
+        return [int(gd[rows[d], j]) if gd[rows[d], j] >= 0 else None for j in cols]
+
+    two, three = steps(2), steps(3)
+    finished2 = [v for v in two if v is not None]
+    finished3 = [v for v in three if v is not None]
+    per_decade = np.diff(finished2).tolist() if len(finished2) > 1 else []
+    ratios = (np.array(finished3[1:]) / np.array(finished3[:-1])).tolist() if len(finished3) > 1 else []
+    return plain(
+        dict(
+            lr=s.lr,
+            target=s.target,
+            cap=s.cap,
+            init_scale=[s.u0s[j] for j in cols],
+            steps_depth2=two,
+            steps_depth3=three,
+            theory_depth2=[float(res.theory[rows[2], j]) for j in cols],
+            theory_depth3=[float(res.theory[rows[3], j]) for j in cols],
+            plateau_loss=res.plateau_loss,
+            zero_output_loss=ZERO_OUTPUT_LOSS,
+            per_decade_depth2=per_decade,
+            ln10_over_lr=math.log(10) / s.lr,
+            ratio_depth3=ratios,
+            plateau_grad=res.plateau_grad,
+            max_grad=res.max_grad,
+            momentum_depth3=[int(v) if v >= 0 else None for v in res.steps["momentum"][rows[3], cols]]
+            if "momentum" in res.steps
+            else [],
+            adam_depth3=[int(v) if v >= 0 else None for v in res.steps["adam"][rows[3], cols]]
+            if "adam" in res.steps
+            else [],
+        )
+    )
+
+
+def slow_facts(ev: dict) -> dict:
+    """What the rule reads: finished runs per depth, whether they crawl, and the growth laws."""
+    two = [v for v in ev["steps_depth2"] if v is not None]
+    three = [v for v in ev["steps_depth3"] if v is not None]
+    censored = len(two) < len(ev["steps_depth2"]) or len(three) < len(ev["steps_depth3"])
+    per = float(np.mean(ev["per_decade_depth2"])) if ev["per_decade_depth2"] else float("nan")
+    ratio = float(np.exp(np.mean(np.log(ev["ratio_depth3"])))) if ev["ratio_depth3"] else float("nan")
+    slowest = [s for s in (two, three) if len(s) >= 2]
+    crawls = bool(slowest) and all(s[-1] >= CRAWLS * s[0] for s in slowest)
+    loss = ev["plateau_loss"]
+    return dict(
+        judged=len(two) >= 3 and len(three) >= 3,
+        censored=censored,
+        high=loss is not None and loss >= HIGH_LOSS * ev["zero_output_loss"],
+        crawls=crawls,
+        per_decade=per,
+        ratio=ratio,
+        log_law=abs(per / ev["ln10_over_lr"] - 1) <= LOG_TOLERANCE,
+        ratio_law=RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1],
+    )
+
+
+def slow_rule(ev: dict) -> str:
+    f = slow_facts(ev)
+    if not f["judged"]:
+        return NOT_JUDGED
+    if not f["high"] or not f["crawls"]:
+        return CONTRADICTED
+    if f["log_law"] and f["ratio_law"] and not f["censored"]:
+        return REFINED
+    return CONFIRMED
+
+
+def _steps(values) -> str:
+    return ", ".join("still on it at the cap" if v is None else f"{v:,}" for v in values)
+
+
+def slow_summary(ev: dict, verdict: str) -> str:
+    f = slow_facts(ev)
+    u = ev["init_scale"]
+    span = f"u0 = {sci(u[0])} down to {sci(u[-1])}"
+    if verdict == NOT_JUDGED:
+        return (
+            f"Too many runs were still on the plateau after {ev['cap']:,} steps to measure how the time grows ({span})."
+        )
+    loss = ev["plateau_loss"]
+    head = (
+        f"Plain descent (step size {ev['lr']:g}) on 0.5 (1 − w₁⋯w_D)², every weight started at u0, from {span}: "
+        f"with two weights the steps to get the loss below {ev['target']:g} are {_steps(ev['steps_depth2'])}, "
+        f"with three {_steps(ev['steps_depth3'])}. "
+    )
+    if verdict == CONTRADICTED:
+        if not f["high"]:
+            return head + f"The flat stretch sits at loss {loss:.3g}, low: no high plateau here."
+        return head + "The time hardly depends on the start: the runs do not crawl."
+    laws = (
+        f"Each decade of smaller u0 adds {f['per_decade']:.1f} steps with two weights (ln 10 / lr = "
+        f"{ev['ln10_over_lr']:.1f}: time grows like the logarithm of 1/u0) and multiplies them by "
+        f"{f['ratio']:.1f} with three (time grows like 1/u0). "
+    )
+    why = (
+        f"While it crawls the loss stays at {loss:.4f}, the loss of predicting 0 ({ev['zero_output_loss']:g}): "
+        f"the output w₁⋯w_D ≈ u0^D has hardly left the symmetric start near the origin, a saddle of the loss, where "
+        f"the gradient is small (at most {sci(ev['plateau_grad'])} on the plateau, against {sci(ev['max_grad'])} "
+        "on the way down) but not zero."
+    )
+    if verdict == REFINED:
+        return (
+            head
+            + laws
+            + why
+            + " Every run got off: a plateau is a slow stretch near a saddle, not a trap, and how long it "
+            "lasts is set by the start's scale and the depth."
+        )
+    if f["censored"]:
+        return head + why + " Some runs were still on the plateau at the step cap: here it held them."
+    return head + laws + why + " Slow and high, as the article says, but the time does not follow the saddle's law."
+
+
+def _slow(seed: int) -> dict:
+    # The product model has no random draws: every seed reads the same precomputed grid.
+    return slow_evidence(store.result(analysis.ESCAPE, analysis.DEFAULT_ESCAPE))
+
+
+SLOW = Claim(
+    id="plateau-slow",
+    section="plateau",
+    article_says="on a plateau the gradient is close to zero in every direction, so training updates crawl; a "
+    "plateau is where the samples disagree a lot and the loss is large, and a wide, very flat one is a real threat.",
+    measure=_slow,
+    rule=slow_rule,
+    explain=slow_summary,
+)
+
+
+# ----- plateau-traps-small-nets ---------------------------------------------------------------------------
+
+MIN_RUNS = 50
+#: Small networks fail "often": at least this share of runs at the smallest width.
+OFTEN = 0.2
+#: A failed run is saturated if its largest weight exceeds this...
+LARGE = 10.0
+#: ...and its loss is within this of one of the lumped losses.
+GAP = 1e-3
+#: "Most" failed runs: at least this share.
+MOSTLY = 0.8
+SIGMOID = "logistic"
+
+
+def nets_evidence(res: analysis.XorFailures) -> dict:
+    s = res.settings
+    acts = s.activations
+    failed_loss = {a: res.of_failed("loss", a) for a in acts}
+    weights = {a: res.of_failed("max_weight", a) for a in acts}
+    gaps = res.of_failed("gap", SIGMOID) if SIGMOID in acts else []
+    flat_w = [v for row in weights.get(SIGMOID, []) for v in row]
+    flat_g = [v for row in gaps for v in row]
+    saturated = [w > LARGE and g < GAP for w, g in zip(flat_w, flat_g, strict=True)]
+    return plain(
+        dict(
+            hidden_units=list(s.widths),
+            runs=s.runs,
+            seeds=[s.seeds.start, s.seeds.stop - 1],
+            max_iter=s.max_iter,
+            activations=list(acts),
+            failure_rate={a: res.rate(a) for a in acts},
+            failures={a: res.failures(a) for a in acts},
+            failed_losses=failed_loss,
+            max_weight=weights,
+            grad_norm={a: res.of_failed("grad_norm", a) for a in acts},
+            pinned_failed={a: res.of_failed("pinned", a) for a in acts},
+            lumped_losses=list(res.lumped),
+            saturated=int(sum(saturated)),
+            failed_sigmoid=len(saturated),
+            saturated_share=(sum(saturated) / len(saturated)) if saturated else None,
+            hit_cap=int((res.n_iter >= s.max_iter).sum()),
+        )
+    )
+
+
+def nets_facts(ev: dict) -> dict:
+    k, n = ev["failures"][SIGMOID], ev["runs"]
+    small, large = wilson(k[0], n), wilson(k[-1], n)
+    return dict(
+        often=ev["failure_rate"][SIGMOID][0] >= OFTEN,
+        falls=large[1] < small[0],
+        small=small,
+        large=large,
+        saturated=ev["saturated_share"] is not None and ev["saturated_share"] >= MOSTLY,
+    )
+
+
+def nets_rule(ev: dict) -> str:
+    if ev["runs"] < MIN_RUNS or SIGMOID not in ev["failures"]:
+        return NOT_JUDGED
+    f = nets_facts(ev)
+    if not f["often"] or not f["falls"]:
+        return CONTRADICTED
+    return CONFIRMED if f["saturated"] else REFINED
+
+
+def nets_summary(ev: dict, verdict: str) -> str:
+    n = ev["runs"]
+    if verdict == NOT_JUDGED:
+        return f"Only {n} seeds per setting: too few to tell a failure rate (at least {MIN_RUNS} needed)."
+    h, rate = ev["hidden_units"], ev["failure_rate"][SIGMOID]
+    head = (
+        f"Of {n} seeds of a logistic network trained by L-BFGS on the four XOR points, {rate[0]:.0%} fail with "
+        f"{h[0]} hidden units and {rate[-1]:.0%} with {h[-1]}"
+    )
+    rates = ev["failure_rate"]
+    others = "; ".join(f"{a}: {rates[a][0]:.0%} → {rates[a][-1]:.0%}" for a in ev["activations"] if a != SIGMOID)
+    head += f" ({others})." if others else "."
+    f = nets_facts(ev)
+    if verdict == CONTRADICTED:
+        if not f["often"]:
+            return head + " Small networks rarely fail: there is no trap to speak of."
+        return head + " Failures do not clearly fall with more hidden units."
+    lumped = ", ".join(f"{v:.4f}" for v in ev["lumped_losses"])
+    share = ev["saturated_share"]
+    sat = (
+        f" {ev['saturated']} of the {ev['failed_sigmoid']} failed logistic runs ({share:.0%}) end with weights above "
+        f"{LARGE:g} and a loss within {GAP:g} of a value a network reaches only in the limit of infinite weights, "
+        f"when pinned hidden units give two or three points the same code ({lumped}: ln 2/2, ¾·H(⅓), ln 2). "
+    )
+    if verdict == CONFIRMED:
+        return (
+            head
+            + sat
+            + "L-BFGS stops there because the gradient is tiny, so it looks like a local minimum, but the loss only "
+            "creeps towards its limit as the weights grow without end: a saturated plateau at infinity. More hidden "
+            "units make it rarer."
+        )
+    return head + sat + "Most failed runs, though, stop at finite weights away from those values: true local minima."
+
+
+def _nets(seed: int) -> dict:
+    return nets_evidence(store.result(analysis.XOR, dataclasses.replace(analysis.DEFAULT_XOR, seed=seed)))
+
+
+SMALL_NETS = Claim(
+    id="plateau-traps-small-nets",
+    section="plateau",
+    article_says="a large, very flat plateau is a threat to training: small networks get stuck on such flat "
+    "ground, which looks like a local minimum.",
+    measure=_nets,
+    rule=nets_rule,
+    explain=nets_summary,
+)
+
+CLAIMS = (SLOW, SMALL_NETS)
