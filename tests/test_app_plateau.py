@@ -11,6 +11,7 @@ from altair.vegalite.v6.schema.core import load_schema
 from explainer.core import store
 from explainer.core.analyses import plateau as analysis
 from explainer.core.claims import CLAIMS
+from explainer.core.claims import plateau as ledger
 from explainer.sections.plateau import figures, page, words
 from explainer.ui.section import Context
 from pages import finding, run, texts, verdict
@@ -55,6 +56,10 @@ def test_depth_method_and_step_size_from_the_controls():
     assert words.product_caption(analysis.product_view(settings)) in texts(at)
     grid = analysis.escape_grid(dataclasses.replace(analysis.DEFAULT_ESCAPE, lr=0.03))
     assert words.escape_caption(grid, 2, 0.0001, "momentum") in texts(at)
+    # the claim box judges the reader's step size, not the default one
+    mine = CLAIMS["plateau-slow"].judge(ledger.slow_evidence(grid))
+    assert "step size 0.03" in mine.summary and mine.summary in finding(at, "plateau-slow")
+    assert verdict(at, "plateau-slow") == mine.verdict
 
 
 def test_a_width_with_no_failed_run_says_so():

@@ -2,6 +2,7 @@
 closed-form escape time, the growth laws the issue asks for, the plateau detector, the lumped XOR
 losses, and the replay of scikit-learn's stopping rule against a real MLPClassifier."""
 
+import dataclasses
 import math
 import warnings
 
@@ -11,7 +12,9 @@ from scipy.integrate import quad
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from explainer.core import plateaus
+from explainer.core import plateaus, store
+from explainer.core.analyses import plateau as analysis
+from explainer.core.network import flat_weights
 from explainer.core.optimize import descend_many
 
 
@@ -68,15 +71,68 @@ def test_find_plateaus_on_a_built_curve():
     found = plateaus.find_plateaus(curve)
     assert len(found) == 1
     p = found[0]
-    # the stretch ends up to one window before the fall, which the look-ahead sees coming
-    assert (
-        p.start == 0 and 100 - plateaus.WINDOW <= p.end <= 100 and p.left and p.loss == pytest.approx(0.499, abs=2e-3)
-    )
+    # the stretch ends where the fall starts (a look-ahead of a hundredth of a decade), level = median
+    assert p.start == 0 and 95 <= p.end <= 100 and p.last == p.end - 1 and p.left
+    assert p.loss == pytest.approx(np.median(curve[p.start : p.end])) and p.loss == pytest.approx(0.499, abs=2e-3)
     assert plateaus.find_plateaus(np.linspace(1, 0, 50)) == []  # a steady fall has none
     assert plateaus.find_plateaus(np.zeros(30)) == []
     # a run still on its plateau at the end: the plateau runs to the end and was not left
     stuck = plateaus.find_plateaus(np.concatenate([np.linspace(1, 0.5, 10), np.full(60, 0.5)]))
     assert stuck[-1].end == 70 and not stuck[-1].left
+    # a curve that never falls at all is one plateau, start to end
+    flat = plateaus.find_plateaus(np.full(500, 0.5) - np.linspace(0, 1e-9, 500))
+    assert [(q.start, q.end) for q in flat] == [(0, 500)]
+
+
+def test_a_curve_with_two_plateaus_has_two():
+    # 0.69 for 1,000 epochs, a fall to 0.37, 1,000 epochs there, a fall to 0
+    fall = 0.5 * (1 + np.cos(np.linspace(0, np.pi, 100)))
+    curve = np.concatenate(
+        [
+            np.full(1000, 0.693),
+            0.37 + (0.693 - 0.37) * fall,
+            np.full(1000, 0.37) - np.linspace(0, 0.005, 1000),
+            0.37 * fall,
+        ]
+    )
+    found = plateaus.find_plateaus(curve)
+    assert len(found) == 2
+    first, second = found
+    assert first.loss == pytest.approx(0.693) and first.start == 0 and 950 <= first.end <= 1000 and first.left
+    assert second.loss == pytest.approx(0.3675, abs=2e-3) and 1050 <= second.start <= 1150 and second.end <= 2100
+    assert main_plateau_is_longest(found, curve)
+    # neither takes in a fall: across each the loss moves by at most 2 x BAND of the range
+    for q in found:
+        assert abs(curve[q.start] - curve[q.last]) <= 2 * plateaus.BAND * curve.max()
+
+
+def main_plateau_is_longest(found, curve) -> bool:
+    main, longest = plateaus.main_plateau(curve), max(found, key=lambda q: q.length)
+    return (main.start, main.end) == (longest.start, longest.end)
+
+
+def test_the_plateau_stops_before_the_fall_at_a_small_step_size():
+    # lr 0.01, D = 3, u0 = 0.01: a long run; the plateau must not stretch into the fall
+    run = plateaus.product_run(3, 0.01, 0.01)
+    found = plateaus.find_plateaus(run.losses, run.grad_norms)
+    assert len(found) == 1
+    p = found[0]
+    assert p.start == 0 and p.end < run.escape
+    assert p.grad < plateaus.GRAD * run.grad_norms.max()  # 10% of the steepest, not 0.22 of 0.56
+    assert p.drop < 0.01 and p.loss == pytest.approx(0.5, abs=1e-3)
+    # by the gradient flow the plateau covers most of the time to escape
+    assert p.length > 0.9 * run.escape
+
+
+def test_the_stop_curve_plateau_sits_at_ln2_not_at_its_mean():
+    res = store.result(analysis.STOP, analysis.DEFAULT_STOP)
+    p = res.plateau
+    assert p.loss == pytest.approx(math.log(2), abs=1e-3)
+    assert res.curve[p.start] - res.curve[p.last] < 0.05 * (res.curve.max())
+    # seed 3 crosses two plateaus: ln 2 and a second one lower, still on it at the end
+    two = analysis.stop_run(dataclasses.replace(analysis.DEFAULT_STOP, seed=3))
+    assert len(two.plateaus) == 2 and two.plateaus[0].loss == pytest.approx(math.log(2), abs=1e-3)
+    assert 0.3 < two.plateaus[1].loss < 0.45 and not two.plateaus[1].left
 
 
 def test_lumped_losses_of_xor():
@@ -105,3 +161,28 @@ def test_a_real_mlpclassifier_stops_where_the_replay_says(seed):
     predicted = plateaus.sklearn_stop_epoch(long.loss_curve_)
     assert predicted is not None and short.n_iter_ == predicted < 400
     assert len(long.loss_curve_) == 400
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu"])
+def test_the_lbfgs_replay_is_scikit_learns_run(activation):
+    for width, seed in ((2, 0), (2, 7), (3, 11), (6, 23)):
+        model = analysis.fit_xor(activation, width, seed)
+        fit = analysis.lbfgs_xor(activation, width, seed)
+        assert fit.n_iter == model.n_iter_ and fit.status == 0
+        assert fit.loss == pytest.approx(model.loss_, rel=1e-9, abs=1e-12)
+        assert np.allclose(fit.theta, flat_weights(model), rtol=1e-7, atol=1e-9)
+
+
+def test_the_recorded_lbfgs_losses_are_refits_with_fewer_iterations():
+    fit = analysis.lbfgs_xor("logistic", 2, 1, record=True)
+    assert len(fit.losses) == fit.n_iter + 1 and fit.losses[-1] == pytest.approx(fit.loss)
+    for k in (1, 5, fit.n_iter // 2):
+        assert fit.losses[k] == pytest.approx(analysis.fit_xor("logistic", 2, 1, max_iter=k).loss_, rel=1e-9)
+
+
+def test_the_long_curve_is_scikit_learns_loss_curve():
+    settings = dataclasses.replace(analysis.DEFAULT_STOP, epochs=600, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = analysis.stop_model(settings, rule=False).fit(plateaus.XOR_X, plateaus.XOR_Y)
+    assert np.allclose(analysis.long_curve(settings), model.loss_curve_, rtol=1e-10)

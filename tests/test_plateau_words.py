@@ -35,6 +35,33 @@ def test_no_plateau_with_one_weight_and_none_named():
     assert v.plateau is None and "no long flat stretch" in words.product_caption(v)
 
 
+def test_the_plateau_steps_are_named_with_the_last_step_included():
+    v = view(u0=1e-4, lr=0.01)  # the whole run is plateau: 200,000 steps, so steps 0-200,000
+    text = words.product_caption(v)
+    assert v.plateau.start == 0 and v.plateau.last == v.total == 200_000
+    assert "steps 0–200,000)" in text
+    # the gradient on it is the run's steepest, so no "against ... at its steepest"
+    assert "the whole run is this flat" in text and "at its steepest" not in text
+
+
+def test_a_tiny_start_gradient_is_not_called_large():
+    v = view(depth=3, u0=3e-4, lr=0.03, method="adam")
+    text = words.product_caption(v)
+    assert v.plateau is None and v.start_grad < 1e-6
+    assert "not small" not in text and "gradient at the start is tiny" in text and "Adam moves on regardless" in text
+    # with one weight the gradient at the start is large, and the caption says so
+    text = words.product_caption(view(depth=1, u0=0.1))
+    assert "the gradient is not small at this start" in text
+
+
+def test_several_plateaus_are_counted():
+    v = view()
+    extra = dataclasses.replace(v.plateau, start=v.plateau.end + 100, end=v.plateau.end + 120)
+    two = dataclasses.replace(v, plateaus=(v.plateau, extra))
+    assert "(1 shorter flat stretch also shaded.)" in words.product_caption(two)
+    assert "shorter" not in words.product_caption(v)
+
+
 def test_other_optimisers_quote_plain_descent():
     text = words.product_caption(view(method="momentum"))
     assert "momentum 0.9" in text and "plain descent would need about" in text
@@ -68,7 +95,27 @@ def test_failure_and_failed_run_captions():
     text = words.failed_caption(run)
     assert f"Seed {run.random_state}" in text and f"{int(run.pinned.sum())} of its {run.pinned.size}" in text
     assert "(0, 1), (1, 0) and (1, 1) get the same code" in text and "Wrong: (1, 1)" in text
-    assert f"max_iter = 1, 2, …, {run.n_iter}" in words.lbfgs_caption(run)
+    assert f"iteration ({run.n_iter} in all" in words.lbfgs_caption(
+        run
+    ) and "max_iter = 1, 2, …" in words.lbfgs_caption(run)
+
+
+def test_the_failure_caption_only_claims_what_holds():
+    res = store.result(analysis.XOR, analysis.DEFAULT_XOR)
+    text = words.failures_caption(res)
+    assert "every one stopped on L-BFGS's own convergence test" in text and "Failures fall with width:" in text
+    capped = dataclasses.replace(res, status=np.where(np.arange(res.status.size).reshape(res.status.shape) < 3, 1, 0))
+    text = words.failures_caption(capped)
+    assert "3 of 600 hit the iteration or evaluation cap" in text and "every one stopped" not in text
+    # failures that rise with width for one activation, for all
+    a = res.settings.activations.index("relu")
+    rising = res.failed.copy()
+    rising[a] = rising[a][::-1]
+    rising[a, -1, :40] = True
+    text = words.failures_caption(dataclasses.replace(res, failed=rising))
+    assert "Failures fall with width for logistic (sigmoid) and tanh, not for ReLU" in text
+    flat = np.zeros_like(res.failed)
+    assert "Failures do not fall with width" in words.failures_caption(dataclasses.replace(res, failed=flat))
 
 
 def test_no_failed_run_to_show():
@@ -82,6 +129,12 @@ def test_stop_caption():
     assert f"stopped at epoch {res.replica_stop:,} with loss {res.stop_loss:.4f}" in text
     assert res.replica_stop == res.sklearn_stop and "the replay differs" not in text
     assert "on the plateau" in text and f"reached loss {res.final_loss:.4f} by epoch 3,000" in text
+    p = res.stop_plateau
+    assert f"where the loss sits at {p.loss:.4f}" in text and "0.693" in f"{p.loss:.4f}"
+    # a second plateau, still on it at the end, is named too
+    two = analysis.stop_run(dataclasses.replace(analysis.DEFAULT_STOP, seed=3))
+    text = words.stop_caption(two)
+    assert "another plateau at 0.37" in text and "still on it at the end" in text
     assert res.stop_loss > 0.6 > 0.05 > res.final_loss
     never = dataclasses.replace(res, replica_stop=None)
     assert "would not have stopped" in words.stop_caption(never)

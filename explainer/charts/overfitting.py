@@ -16,6 +16,7 @@ from explainer.charts.theme import NEUTRAL, OKABE_ITO, fit_width, names, title
 SERIES_COLORS = {
     "train": OKABE_ITO["blue"],
     "test": OKABE_ITO["vermillion"],
+    "val": OKABE_ITO["orange"],
     "early": OKABE_ITO["green"],
     "late": OKABE_ITO["purple"],
     "truth": NEUTRAL,
@@ -41,7 +42,7 @@ def error_curves(
     """Mean squared error against epoch on a log axis (``frame``: ``epoch, mse, series`` with series
     ``train``/``test``), with the early-stopping and the late points (``marks``: ``epoch, mse,
     series, label`` with series ``early``/``late``) marked by rules and points."""
-    keys = [k for k in ("train", "test") if k in set(frame["series"])]
+    keys = [k for k in ("train", "val", "test") if k in set(frame["series"])]
     x = alt.X("epoch:Q", title="epoch (log scale)", scale=alt.Scale(type="log", nice=False))
     y = alt.Y("mse:Q", title="mean squared error", scale=alt.Scale(type="log", nice=False))
     lines = (
@@ -53,7 +54,7 @@ def error_curves(
             color=alt.Color("series:N", scale=_scale(SERIES_COLORS, keys), legend=_legend(series_names)),
             strokeDash=alt.StrokeDash(
                 "series:N",
-                scale=alt.Scale(domain=keys, range=[[1, 0] if k == "train" else [6, 3] for k in keys]),
+                scale=alt.Scale(domain=keys, range=[{"train": [1, 0], "val": [2, 2]}.get(k, [6, 3]) for k in keys]),
                 legend=None,
             ),
             tooltip=[alt.Tooltip("series:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("mse:Q", format=".4f")],

@@ -171,7 +171,7 @@ def failure_rates(
     x = alt.X(
         "pos:Q",
         title="hidden units",
-        scale=alt.Scale(nice=False, padding=12),
+        scale=alt.Scale(nice=False, zero=False, padding=12),
         axis=alt.Axis(values=widths, format="d"),
     )
     y = alt.Y("rate:Q", title="runs that failed (share)", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))

@@ -19,11 +19,13 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from explainer.core import nets
 from explainer.core.network import ACTIVATIONS, NetworkLoss
+from explainer.core.training import BLOWUP
 
 
 def log_marks(last: int, count: int = 200) -> np.ndarray:
@@ -59,10 +61,12 @@ def predict_flat(model, X) -> np.ndarray:
 @dataclass(frozen=True)
 class Recorded:
     """A regressor's training read at ``epochs (k,)``: mean squared error on the training points
-    (``train (k,)``) and on the test points (``test (k,)``), and the prediction over ``grid (g,)``
-    at the epoch of lowest test error (``best_curve``) and at the epoch of lowest training error
-    (``lowest_curve``). ``best`` and ``lowest`` index ``epochs`` there (the first, if tied).
-    ``finite`` is false if the run produced non-finite numbers (the arrays stop where it did)."""
+    (``train (k,)``), on the test points (``test (k,)``) and, if given, on held-out validation
+    points (``val (k,)``), and the prediction over ``grid (g,)`` at the early-stopping epoch
+    (``best_curve``: lowest validation error, or lowest test error without a validation set) and
+    at the epoch of lowest training error (``lowest_curve``). ``best`` and ``lowest`` index
+    ``epochs`` there (the first, if tied). ``finite`` is false if the run produced non-finite
+    numbers (the arrays stop where it did)."""
 
     epochs: np.ndarray
     train: np.ndarray
@@ -73,27 +77,35 @@ class Recorded:
     best: int
     lowest: int
     finite: bool
+    val: np.ndarray | None = None
 
 
-def record_fit(X, y, X_test, y_test, grid, *, epochs: int, marks=None, progress=None, **params) -> Recorded:
+def record_fit(
+    X, y, X_test, y_test, grid, *, epochs: int, marks=None, progress=None, X_val=None, y_val=None, **params
+) -> Recorded:
     """Fit ``MLPRegressor(**params, max_iter=epochs)`` on ``(X, y)`` with scikit-learn's stopping
     rule off (``tol=0``), reading the errors at ``marks`` (default :func:`log_marks`). ``grid`` is
-    ``(g,)`` inputs of a one-feature curve. ``progress(share)`` is called at each mark, if given."""
+    ``(g,)`` inputs of a one-feature curve. The early-stopping epoch is the one of lowest error on
+    ``(X_val, y_val)`` if given (else on the test points). ``progress(share)`` is called at each
+    mark, if given."""
     marks = log_marks(epochs) if marks is None else np.asarray(marks, dtype=int)
     model = _RecordingRegressor(**params, max_iter=int(epochs), tol=0.0, n_iter_no_change=int(epochs) + 1)
     G = np.asarray(grid, dtype=float).reshape(-1, 1)
-    seen, train, test = [], [], []
+    seen, train, test, val = [], [], [], []
+    judge = X_val is not None
     best = {"err": np.inf, "curve": None}
     lowest = {"err": np.inf, "curve": None}
 
     def read(m) -> None:
         p_tr, p_te = predict_flat(m, X), predict_flat(m, X_test)
         e_tr, e_te = float(np.mean((p_tr - y) ** 2)), float(np.mean((p_te - y_test) ** 2))
+        e_va = float(np.mean((predict_flat(m, X_val) - y_val) ** 2)) if judge else e_te
         seen.append(m.n_iter_)
         train.append(e_tr)
         test.append(e_te)
-        if e_te < best["err"]:
-            best["err"], best["curve"] = e_te, predict_flat(m, G)
+        val.append(e_va)
+        if e_va < best["err"]:
+            best["err"], best["curve"] = e_va, predict_flat(m, G)
         if e_tr < lowest["err"]:
             lowest["err"], lowest["curve"] = e_tr, predict_flat(m, G)
         if progress is not None:
@@ -109,15 +121,16 @@ def record_fit(X, y, X_test, y_test, grid, *, epochs: int, marks=None, progress=
             model.fit(X, y)
         except ValueError:  # "Solver produced non-finite parameter weights"
             finite = False
-    train_a, test_a = np.array(train), np.array(test)
-    ok = np.isfinite(train_a) & np.isfinite(test_a) & (np.abs(train_a) < 1e12) & (np.abs(test_a) < 1e12)
+    train_a, test_a, val_a = np.array(train), np.array(test), np.array(val)
+    ok = np.isfinite(train_a) & np.isfinite(test_a) & np.isfinite(val_a)
+    ok &= (np.abs(train_a) < 1e12) & (np.abs(test_a) < 1e12) & (np.abs(val_a) < 1e12)
     if not ok.all():
         finite = False
         cut = int(np.argmin(ok))
-        seen, train_a, test_a = seen[:cut], train_a[:cut], test_a[:cut]
+        seen, train_a, test_a, val_a = seen[:cut], train_a[:cut], test_a[:cut], val_a[:cut]
     if not len(seen) or not finite:
         nan = np.full(len(G), np.nan)
-        return Recorded(np.array(seen, int), train_a, test_a, G[:, 0], nan, nan, 0, 0, False)
+        return Recorded(np.array(seen, int), train_a, test_a, G[:, 0], nan, nan, 0, 0, False, val_a if judge else None)
     return Recorded(
         epochs=np.array(seen, dtype=int),
         train=train_a,
@@ -125,9 +138,10 @@ def record_fit(X, y, X_test, y_test, grid, *, epochs: int, marks=None, progress=
         grid=G[:, 0],
         best_curve=np.asarray(best["curve"], dtype=float),
         lowest_curve=np.asarray(lowest["curve"], dtype=float),
-        best=int(np.argmin(test_a)),
+        best=int(np.argmin(val_a)),
         lowest=int(np.argmin(train_a)),
         finite=True,
+        val=val_a if judge else None,
     )
 
 
@@ -157,11 +171,100 @@ def probability(model: MLPClassifier, X) -> np.ndarray:
     return model.predict_proba(np.asarray(X, dtype=float))[:, 1]
 
 
-def sharpness(net: NetworkLoss, theta=None, *, seed: int = 0, tol: float = 1e-8) -> float:
+def _hessian(net: NetworkLoss, theta) -> LinearOperator:
+    return LinearOperator((net.n_params, net.n_params), matvec=lambda v: net.hvp(theta, np.ravel(v)), dtype=float)
+
+
+def sharpness(net: NetworkLoss, theta=None, *, seed: int = 0, tol: float = 1e-6, which: str = "LA") -> float | None:
     """The largest eigenvalue of the Hessian of ``net``'s training loss at ``theta`` (default
     ``net.theta0``): Lanczos on exact Hessian-vector products, started from a seeded normal
-    vector so that the same call gives the same number."""
+    vector so that the same call gives the same number. ``which="SA"`` gives the smallest one
+    instead. ``None`` if Lanczos did not converge (the run is then "not measured")."""
     theta = net.theta0 if theta is None else np.asarray(theta, dtype=float)
-    op = LinearOperator((net.n_params, net.n_params), matvec=lambda v: net.hvp(theta, np.ravel(v)), dtype=float)
     v0 = np.random.default_rng(seed).standard_normal(net.n_params)
-    return float(eigsh(op, k=1, which="LA", v0=v0, tol=tol, return_eigenvectors=False)[0])
+    try:
+        value = eigsh(_hessian(net, theta), k=1, which=which, v0=v0, tol=tol, return_eigenvectors=False)[0]
+    except ArpackNoConvergence:
+        return None
+    return float(value) if np.isfinite(value) else None
+
+
+def smallest_eigenvalue(net: NetworkLoss, theta=None) -> float:
+    """The smallest eigenvalue of the Hessian of ``net``'s training loss at ``theta``, from the
+    dense Hessian (for the small networks whose minima are checked)."""
+    theta = net.theta0 if theta is None else np.asarray(theta, dtype=float)
+    return float(np.linalg.eigvalsh(net.hessian(theta))[0])
+
+
+@dataclass(frozen=True)
+class ToTarget:
+    """Runs of plain SGD stopped, each on its own, at the end of the first epoch whose full
+    training loss (penalty included) is at most ``target``: final weights ``thetas (S, P)``, the
+    ``epochs (S,)`` and ``updates (S,)`` each took, its training loss there (``loss (S,)``), and
+    ``reached (S,)`` (false: the run hit ``max_updates`` or blew up first; its weights are then
+    where it stopped)."""
+
+    thetas: np.ndarray
+    epochs: np.ndarray
+    updates: np.ndarray
+    loss: np.ndarray
+    reached: np.ndarray
+    blew_up: np.ndarray
+
+
+def sgd_to_target(
+    X, y, *, hidden, activation: str, lr: float, batch_size: int, alpha: float, seeds, target: float,
+    max_updates: int, progress=None,
+) -> ToTarget:  # fmt: skip
+    """scikit-learn's ``MLPClassifier(solver="sgd", momentum=0, learning_rate="constant",
+    shuffle=True)`` for every seed at once, exactly as :func:`explainer.core.nets.train_seeds`
+    runs it (scikit-learn's starting weights, shuffles and batch steps), except that each seed
+    stops at the end of the first epoch at which its training loss is at most ``target``: the
+    same weights as ``MLPClassifier(..., max_iter=that epoch)`` would reach (the other seeds do
+    not touch it). At most ``max_updates`` steps (rounded up to whole epochs)."""
+    X = np.asarray(X, dtype=float)
+    Y = np.asarray(y, dtype=float).reshape(-1, 1)
+    n, d = X.shape
+    units = nets.layer_units(hidden, d)
+    seeds = tuple(int(s) for s in seeds)
+    S = len(seeds)
+    b = int(np.clip(batch_size, 1, n))
+    per_epoch = -(-n // b)
+    max_epochs = max(1, -(-int(max_updates) // per_epoch))
+    thetas, streams = nets.sklearn_streams(units, activation, seeds)
+    Ws, bs = nets.unpack(thetas, units)
+    order = np.tile(np.arange(n), (S, 1))
+    final = thetas.copy()
+    epochs = np.full(S, max_epochs)
+    loss = nets.full_loss(thetas, X, Y, units, activation=activation, alpha=alpha)
+    done = loss <= target
+    reached = done.copy()
+    epochs[done] = 0
+    blew = np.zeros(S, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(1, max_epochs + 1):
+            if done.all():
+                break
+            perms = np.stack([rs.permutation(n) for rs in streams])
+            order = np.take_along_axis(order, perms, axis=1)
+            for lo in range(0, n, b):
+                take = order[:, lo : lo + b]
+                _, gW, gb = nets.batch_gradients(
+                    Ws, bs, X[take], Y[take], activation=activation, alpha=alpha, loss=False
+                )
+                for W, g in zip(Ws, gW, strict=True):
+                    W -= lr * g
+                for v, g in zip(bs, gb, strict=True):
+                    v -= lr * g
+            now = nets.pack(Ws, bs)
+            value = nets.full_loss(now, X, Y, units, activation=activation, alpha=alpha)
+            bad = ~np.isfinite(now).all(axis=1) | (np.abs(now).max(axis=1, initial=0) > BLOWUP) | ~np.isfinite(value)
+            stop = ~done & ((value <= target) | bad | (epoch == max_epochs))
+            final[stop], loss[stop], epochs[stop] = now[stop], value[stop], epoch
+            reached |= stop & (value <= target) & ~bad
+            blew |= stop & bad
+            done |= stop
+            if progress is not None:
+                progress(epoch / max_epochs if not done.all() else 1.0)
+    loss[blew] = np.inf
+    return ToTarget(final, epochs, epochs * per_epoch, loss, reached, blew)

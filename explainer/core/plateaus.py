@@ -185,12 +185,23 @@ def escape_time(depth: int, u0: float, target: float = TARGET) -> float:
 
 # ----- plateaus in a loss curve -----------------------------------------------------------------------
 
-#: A plateau is at least this many steps (epochs) long...
+#: A plateau is at least this many steps (epochs) long, and at least :data:`LONG` of the curve...
 WINDOW = 10
-#: ...and, at each of its steps, the loss falls by less than this share of the curve's range over
-#: the next ``WINDOW`` steps (or over what is left of the curve, near its end)...
-FLAT = 0.01
-#: ...while it stays above the bottom of the range by at least this share of it (a flat bottom,
+LONG = 0.02
+#: ...at each of its steps the loss falls slowly on a log-step axis: its slope per unit of
+#: ``ln(step)`` (over the next :data:`LOG_SPAN` of a decade) is below this share of the curve's
+#: steepest (or than the curve's range per e-fold of steps, if that is larger: a curve that never
+#: falls is flat all along), so the fall off the plateau, the steepest stretch on that axis, is
+#: never part of it, however long the curve; and, where the gradient norms are known and the curve
+#: falls below :data:`HIGH`, the gradient is below :data:`GRAD` of its largest...
+SLOPE = 0.1
+GRAD = 0.1
+LOG_SPAN = 0.01
+#: ...the loss stays within this share of the curve's range of the level the quiet stretch dwells
+#: at (the centre of the densest band of its values), so a slow slide off the plateau is cut off,
+#: not reported as part of it...
+BAND = 0.02
+#: ...and it stays above the bottom of the range by at least this share of it (a flat bottom,
 #: where a run has converged, is no plateau). The range runs from the curve's largest loss down to 0
 #: (losses are never negative; to the curve's lowest value if it dips below 0), so that a run still
 #: on its plateau when it ends, whose own lowest loss is the plateau, still has one.
@@ -200,23 +211,62 @@ HIGH = 0.25
 @dataclass(frozen=True)
 class Plateau:
     """Steps ``start`` (inclusive) to ``end`` (exclusive) of a curve: a long, high, flat stretch.
-    ``loss`` is its mean loss and ``drop`` how much the loss fell over it; ``left`` says the curve
-    went on below it afterwards (by more than ``FLAT`` of the range) rather than ending there."""
+    ``loss`` is its level (the median loss over it), ``drop`` how much the loss fell over it (first
+    minus last), ``grad`` the largest gradient norm on it (``nan`` if none was given); ``left``
+    says the curve went on below it afterwards (by more than ``BAND`` of the range) rather than
+    ending there."""
 
     start: int
     end: int
     loss: float
     drop: float
     left: bool
+    grad: float = float("nan")
 
     @property
     def length(self) -> int:
         return self.end - self.start
 
+    @property
+    def last(self) -> int:
+        """Its last step (``end - 1``)."""
+        return self.end - 1
 
-def find_plateaus(losses, *, window: int = WINDOW, flat: float = FLAT, high: float = HIGH) -> list[Plateau]:
-    """The plateaus of a loss curve ``losses (k+1,)`` (see :data:`WINDOW`, :data:`FLAT`,
-    :data:`HIGH`), in order."""
+
+def log_slopes(losses, span: float = LOG_SPAN) -> np.ndarray:
+    """How fast the loss falls against ``ln(step + 1)`` at each step: ``(L[k] - L[j]) / ln((j +
+    1) / (k + 1))`` with ``j`` the first step at least ``span`` of a decade later (the curve's end
+    if sooner; the last step reads the slope into it)."""
+    L = np.asarray(losses, dtype=float)
+    n = len(L)
+    if n < 2:
+        return np.zeros(n)
+    k = np.arange(n)
+    first = np.minimum(k, n - 2)  # the last step reads the slope into it
+    later = np.minimum(np.maximum(np.ceil((first + 1) * 10**span).astype(int) - 1, first + 1), n - 1)
+    return (L[first] - L[later]) / np.log((later + 1) / (first + 1))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def find_plateaus(
+    losses,
+    grad_norms=None,
+    *,
+    window: int = WINDOW,
+    long: float = LONG,
+    slope: float = SLOPE,
+    grad: float = GRAD,
+    band: float = BAND,
+    high: float = HIGH,
+) -> list[Plateau]:
+    """The plateaus of a loss curve ``losses (k+1,)`` (gradient norms ``grad_norms`` optional; see
+    :data:`WINDOW`, :data:`LONG`, :data:`SLOPE`, :data:`GRAD`, :data:`BAND`, :data:`HIGH`), in
+    order; a curve can have several (a stretch at one level, a fall, and a second stretch lower)."""
     L = np.asarray(losses, dtype=float)
     n = len(L)
     if n < 2 or not np.isfinite(L).all():
@@ -225,32 +275,48 @@ def find_plateaus(losses, *, window: int = WINDOW, flat: float = FLAT, high: flo
     spread = hi - lo
     if spread <= 0:
         return []
-    ahead = np.minimum(np.arange(n) + window, n - 1)
+    G = None if grad_norms is None else np.asarray(grad_norms, dtype=float)
+    s = log_slopes(L)
     floor = lo + high * spread
-    quiet = (L - L[ahead] < flat * spread) & (floor < L)
-    padded = np.concatenate([[False], quiet, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    found = []
-    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-        if end - start < window:
+    # the steepest slope, but at least the range per e-fold of steps: a curve that never falls
+    # (a run still on its plateau at the end) is flat all along
+    quiet = (s < slope * max(float(s.max()), spread)) & (floor < L)
+    if G is not None and np.isfinite(G).all() and G.max() > 0 and L.min() < floor:
+        # only a curve that falls has a steepest gradient to compare with
+        quiet &= grad * float(G.max()) > G
+    shortest = max(int(window), math.ceil(long * n))
+    found: list[Plateau] = []
+
+    for a, b in _runs(quiet):
+        if b - a < shortest:
             continue
-        stretch = L[start:end]
-        after = L[end:] if end < n else np.empty(0)
-        found.append(
-            Plateau(
-                start=start,
-                end=end,
-                loss=float(stretch.mean()),
-                drop=float(stretch[0] - stretch[-1]),
-                left=bool(after.size and after.min() < stretch[-1] - flat * spread),
+        # the level: the loss the stretch dwells at, the centre of the densest band of its values
+        v = np.sort(L[a:b])
+        width = band * spread
+        count = np.searchsorted(v, v + width, side="right") - np.searchsorted(v, v - width, side="left")
+        level = float(v[int(np.argmax(count))])
+        near = np.abs(L[a:b] - level) <= width
+        for i, j in _runs(near):
+            i, j = a + i, a + j
+            if j - i < shortest:
+                continue
+            after = L[j:]
+            found.append(
+                Plateau(
+                    start=i,
+                    end=j,
+                    loss=float(np.median(L[i:j])),
+                    drop=float(L[i] - L[j - 1]),
+                    left=bool(after.size and after.min() < L[j - 1] - width),
+                    grad=float(G[i:j].max()) if G is not None else float("nan"),
+                )
             )
-        )
-    return found
+    return sorted(found, key=lambda p: p.start)
 
 
-def main_plateau(losses, **kwargs) -> Plateau | None:
+def main_plateau(losses, grad_norms=None, **kwargs) -> Plateau | None:
     """The longest plateau of a curve (the first of equally long ones), or ``None``."""
-    found = find_plateaus(losses, **kwargs)
+    found = find_plateaus(losses, grad_norms, **kwargs)
     return max(found, key=lambda p: (p.length, -p.start)) if found else None
 
 

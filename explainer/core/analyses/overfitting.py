@@ -9,10 +9,11 @@
   a small 2-D data set and one to the same labels shuffled; train and test accuracy, and each
   one's probability over a grid of the plane.
 - :class:`SharpSettings` -> :func:`sharp_runs` -> :class:`SharpRuns`: plain SGD (scikit-learn's,
-  reproduced seed by seed in :func:`explainer.core.nets.train_seeds`) over several seeds and batch
-  sizes, with each run's sharpness (the top Hessian eigenvalue of its training loss) and test
-  loss; and genuine local minima of a small network (L-BFGS to convergence from many seeds), to
-  see whether a minimum of higher training loss tests better.
+  reproduced for all seeds at once in :func:`explainer.core.overfit.sgd_to_target`) over several
+  seeds and batch sizes, each run stopped at one common training loss, with its sharpness (the
+  top Hessian eigenvalue of its training loss) and test loss; and local minima of a small network
+  (L-BFGS to convergence from many seeds; gradient and Hessian checked), to see whether a minimum
+  of higher training loss tests better.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import spearmanr
 
-from explainer.core import nets, store
+from explainer.core import overfit, store
 from explainer.core.network import NetworkLoss
-from explainer.core.overfit import Recorded, fit_classifier, probability, record_fit, sharpness
+from explainer.core.overfit import Recorded, fit_classifier, probability, record_fit
 from explainer.core.training import CURVES, make_curve, make_dataset
 
 SLUG = "overfitting"
@@ -54,12 +55,14 @@ def _spearman(a, b) -> tuple[float, float]:
 class CurveSettings:
     """A one-hidden-layer ``MLPRegressor`` (``width`` units, ``activation``, Adam with step ``lr``,
     full batches, penalty ``alpha``) trained ``iterations`` epochs on ``n_train`` samples of the
-    curve ``curve`` with noise ``noise``; ``n_test`` more samples (same draw) are the test set.
-    ``seed`` draws the data and the starting weights. ``grid`` inputs draw the fits."""
+    curve ``curve`` with noise ``noise``; ``n_test`` more samples (same draw) are the test set,
+    and ``n_val`` samples of a separate draw the validation set that picks the early-stopping
+    epoch. ``seed`` draws the data and the starting weights. ``grid`` inputs draw the fits."""
 
     curve: str = "sine"
     n_train: int = 20
     n_test: int = 200
+    n_val: int = 200
     noise: float = 0.3
     width: int = 256
     activation: str = "relu"
@@ -73,8 +76,9 @@ class CurveSettings:
 @dataclass(frozen=True)
 class CurveFit:
     """The fit read along training (``run``, a :class:`~explainer.core.overfit.Recorded`: mean
-    squared errors ``run.train``, ``run.test`` at epochs ``run.epochs``). The *early* fit is the
-    one of lowest test error (early stopping, judged on the test points), the *late* fit the one
+    squared errors ``run.train``, ``run.test``, ``run.val`` at epochs ``run.epochs``). The *early*
+    fit is the one of lowest validation error (early stopping, judged on held-out points that are
+    neither trained on nor tested on; ``test_early`` is its test error), the *late* fit the one
     of lowest training error (at or near the end: as close to the training loss's minimum as the
     run got). With its data
     (``x_train, y_train, x_test, y_test``) and the noiseless curve over the grid (``truth``).
@@ -131,6 +135,7 @@ def curve_fit(settings: CurveSettings, progress=None) -> CurveFit:
     s = settings
     X, y = make_curve(s.curve, n=s.n_train + s.n_test, noise=s.noise, seed=s.seed)
     Xtr, ytr, Xte, yte = X[: s.n_train], y[: s.n_train], X[s.n_train :], y[s.n_train :]
+    Xva, yva = make_curve(s.curve, n=max(int(s.n_val), 1), noise=s.noise, seed=[s.seed, 2])
     grid = np.linspace(-1, 1, s.grid)
     run = record_fit(
         Xtr,
@@ -140,6 +145,8 @@ def curve_fit(settings: CurveSettings, progress=None) -> CurveFit:
         grid,
         epochs=s.iterations,
         progress=progress,
+        X_val=Xva,
+        y_val=yva,
         hidden_layer_sizes=(s.width,),
         activation=s.activation,
         solver="adam",
@@ -290,25 +297,30 @@ store.register(LABELS, labels_fit, DEFAULT_LABELS)
 @dataclass(frozen=True)
 class SharpSettings:
     """Plain SGD (``MLPClassifier(solver="sgd", momentum=0)``, ``hidden`` tanh units, step ``lr``,
-    penalty ``alpha``) for ``epochs`` epochs with each batch size in ``batch_sizes``, from
-    ``runs`` seeds (``seed`` to ``seed + runs - 1``), on ``n_train`` points of ``data`` (noise
-    ``noise``, drawn with ``seed``); ``n_test`` more points are the test set.
+    penalty ``alpha``) with each batch size in ``batch_sizes``, from ``runs`` seeds (``seed`` to
+    ``seed + runs - 1``), on ``n_train`` points of ``data`` (noise ``noise``, drawn with ``seed``);
+    ``n_test`` more points are the test set. Every run stops at the end of the first epoch at
+    which its training loss is at most ``target`` (at most ``max_updates`` steps), so that runs
+    are compared at the same training loss, not after the same number of epochs.
 
     For the minima: a small network (``minima_hidden``) fitted by L-BFGS until it comes to rest
-    (``minima_max_iter`` iterations at most) from ``minima_runs`` seeds on the same data."""
+    (``minima_max_iter`` iterations at most) from ``minima_runs`` seeds on the same kind of data
+    drawn with noise ``minima_noise``."""
 
     data: str = "moons"
     n_train: int = 100
     n_test: int = 1000
-    noise: float = 0.3
+    noise: float = 0.2
     hidden: tuple[int, ...] = (32,)
     activation: str = "tanh"
-    lr: float = 0.2
+    lr: float = 0.5
     alpha: float = 1e-4
-    epochs: int = 300
+    target: float = 0.1
+    max_updates: int = 4000
     batch_sizes: tuple[int, ...] = (5, 10, 25, 100)
     runs: int = 5
     minima_hidden: tuple[int, ...] = (2,)
+    minima_noise: float = 0.3
     minima_runs: int = 20
     minima_max_iter: int = 5000
     seed: int = 0
@@ -317,13 +329,18 @@ class SharpSettings:
 @dataclass(frozen=True)
 class SharpRuns:
     """One row per SGD run (``batch_size``, ``run_seed``): ``sharpness`` (top Hessian eigenvalue of
-    the training loss at its final weights), ``train_loss`` and ``test_loss`` (scikit-learn's
-    log-loss with its penalty, on the training and the test points) and ``test_acc``, ``spearman``
-    and ``spearman_p``: the rank correlation of sharpness and test loss over all runs.
+    the training loss at its final weights; NaN where Lanczos did not converge or the run blew up:
+    "not measured"), ``train_loss`` and ``test_loss`` (scikit-learn's log-loss with its penalty,
+    on the training and the test points), ``test_acc``, ``updates`` (SGD steps taken) and
+    ``reached`` (the run got down to the training-loss target). Over the measured runs:
+    ``spearman`` (``spearman_p``), the rank correlation of sharpness and test loss, and
+    ``partial`` (``partial_p``), the same with the training loss held fixed (partial rank
+    correlation: both ranks' parts that the training loss's rank explains linearly removed).
 
     Minima: per L-BFGS seed, ``minima_train_loss``, ``minima_test_loss``, ``minima_grad_norm``
-    (the gradient's size where it stopped); ``minima_spearman`` (with
-    ``minima_spearman_p``) correlates training and test loss over the runs that came to rest."""
+    (the gradient's size where it stopped) and ``minima_min_eig`` (the Hessian's smallest
+    eigenvalue there); ``minima_spearman`` (``minima_spearman_p``) correlates training and test
+    loss over the runs at rest (:func:`at_rest`)."""
 
     settings: SharpSettings
     batch_size: np.ndarray
@@ -332,11 +349,16 @@ class SharpRuns:
     train_loss: np.ndarray
     test_loss: np.ndarray
     test_acc: np.ndarray
+    updates: np.ndarray
+    reached: np.ndarray
     spearman: float
     spearman_p: float
+    partial: float
+    partial_p: float
     minima_train_loss: np.ndarray
     minima_test_loss: np.ndarray
     minima_grad_norm: np.ndarray
+    minima_min_eig: np.ndarray
     minima_spearman: float
     minima_spearman_p: float
 
@@ -344,9 +366,54 @@ class SharpRuns:
         values = np.asarray(values)
         return {int(b): values[self.batch_size == b] for b in self.settings.batch_sizes}
 
+    @property
+    def measured(self) -> np.ndarray:
+        """Runs with a sharpness and a finite test loss."""
+        return np.isfinite(self.sharpness) & np.isfinite(self.test_loss)
 
-#: A minimum "came to rest" where its gradient is below this.
+    @property
+    def rest(self) -> np.ndarray:
+        return at_rest(self.minima_grad_norm, self.minima_min_eig)
+
+
+#: A minimum "came to rest" where its gradient's norm is below this...
 REST_GRAD = 1e-3
+#: ... and no eigenvalue of its Hessian is below minus this (no direction leads down).
+REST_CURVATURE = 1e-4
+
+
+def at_rest(grad_norm, min_eig) -> np.ndarray:
+    """Where a run is at a local minimum, as far as checked: gradient norm below
+    :data:`REST_GRAD` and smallest Hessian eigenvalue at least ``-REST_CURVATURE``."""
+    g = np.array([np.inf if v is None else v for v in np.ravel(grad_norm)], dtype=float)
+    e = np.array([-np.inf if v is None else v for v in np.ravel(min_eig)], dtype=float)
+    return (g < REST_GRAD) & (e >= -REST_CURVATURE)
+
+
+def partial_spearman(a, b, given) -> tuple[float, float]:
+    """Spearman's correlation of ``a`` and ``b`` with ``given`` held fixed: the Pearson
+    correlation of the ranks of ``a`` and ``b`` after a least-squares line in the rank of
+    ``given`` is taken out of each; its p-value from Student's t with ``n - 3`` degrees of
+    freedom. NaN if there are fewer than 4 values or nothing is left to correlate."""
+    from scipy.stats import rankdata
+    from scipy.stats import t as student
+
+    a, b, c = (np.asarray(v, dtype=float) for v in (a, b, given))
+    n = len(a)
+    if n < 4 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan"), float("nan")
+    design = np.column_stack([np.ones(n), rankdata(c)])
+    left = []
+    for v in (a, b):
+        r = rankdata(v)
+        left.append(r - design @ np.linalg.lstsq(design, r, rcond=None)[0])
+    if min(np.std(left[0]), np.std(left[1])) < 1e-12:
+        return float("nan"), float("nan")
+    rho = float(np.clip(np.corrcoef(*left)[0, 1], -1.0, 1.0))
+    if abs(rho) >= 1:
+        return rho, 0.0
+    t = rho * np.sqrt((n - 3) / (1 - rho * rho))
+    return rho, float(2 * student.sf(abs(t), n - 3))
 
 
 def _template(X, y, hidden, activation, alpha, seed=0):
@@ -362,32 +429,38 @@ def sharp_runs(settings: SharpSettings, progress=None) -> SharpRuns:
     template = _template(Xtr, ytr, s.hidden, s.activation, s.alpha)
     on_train, on_test = NetworkLoss.from_model(template, Xtr, ytr), NetworkLoss.from_model(template, Xte, yte)
     seeds = tuple(range(s.seed, s.seed + s.runs))
-    steps = [s.epochs * -(-s.n_train // min(b, s.n_train)) for b in s.batch_sizes]
-    total = sum(steps) + s.minima_runs * 50
-    done = 0.0
+    # shares of the bar: each batch size's training (up to max_updates steps) and Hessians, then the minima
+    parts = len(s.batch_sizes) + 1
+    done = 0
     rows = []
-    for b, k in zip(s.batch_sizes, steps, strict=True):
-        runs = nets.train_seeds(Xtr, ytr, hidden=s.hidden, activation=s.activation, lr=s.lr, epochs=s.epochs,
-                                batch_size=b, alpha=s.alpha, seeds=seeds, record_every=s.epochs)  # fmt: skip
+    for b in s.batch_sizes:
+        report = None if progress is None else (lambda share, d=done: progress((d + 0.8 * share) / parts))
+        runs = overfit.sgd_to_target(Xtr, ytr, hidden=s.hidden, activation=s.activation, lr=s.lr, batch_size=b,
+                                     alpha=s.alpha, seeds=seeds, target=s.target, max_updates=s.max_updates,
+                                     progress=report)  # fmt: skip
         for i, seed in enumerate(seeds):
             theta = runs.thetas[i]
             if runs.blew_up[i]:
-                rows.append((b, seed, np.nan, np.inf, np.inf, np.nan))
+                rows.append((b, seed, np.nan, np.inf, np.inf, np.nan, runs.updates[i], False))
                 continue
             p = on_test.activations(theta, Xte)[-1][:, 0]
+            top = overfit.sharpness(on_train, theta, seed=seed)
             rows.append(
-                (b, seed, sharpness(on_train, theta, seed=seed), on_train.loss(theta), on_test.loss(theta),
-                 float(np.mean((p > 0.5) == yte)))
+                (b, seed, np.nan if top is None else top, on_train.loss(theta), on_test.loss(theta),
+                 float(np.mean((p > 0.5) == yte)), runs.updates[i], bool(runs.reached[i]))
             )  # fmt: skip
-        done += k
+        done += 1
         if progress is not None:
-            progress(done / total)
+            progress(done / parts)
     rows = np.array(rows, dtype=float)
     ok = np.isfinite(rows[:, 2]) & np.isfinite(rows[:, 4])
     rho, p = _spearman(rows[ok, 2], rows[ok, 4])
+    part, part_p = partial_spearman(rows[ok, 2], rows[ok, 4], rows[ok, 3])
 
-    m_train, m_test, m_grad = [], [], []
-    for seed in range(s.seed, s.seed + s.minima_runs):
+    X, y = make_dataset(s.data, n=s.n_train + s.n_test, noise=s.minima_noise, seed=s.seed)
+    Xtr, ytr, Xte, yte = X[: s.n_train], y[: s.n_train], X[s.n_train :], y[s.n_train :]
+    m_train, m_test, m_grad, m_eig = [], [], [], []
+    for k, seed in enumerate(range(s.seed, s.seed + s.minima_runs)):
         model = fit_classifier(
             Xtr,
             ytr,
@@ -403,12 +476,12 @@ def sharp_runs(settings: SharpSettings, progress=None) -> SharpRuns:
         net = NetworkLoss.from_model(model, Xtr, ytr)
         m_train.append(net.loss(net.theta0))
         m_grad.append(float(np.linalg.norm(net.gradient(net.theta0))))
+        m_eig.append(overfit.smallest_eigenvalue(net))
         m_test.append(NetworkLoss.from_model(model, Xte, yte).loss(net.theta0))
-        done += 50
         if progress is not None:
-            progress(done / total)
-    m_train, m_test, m_grad = np.array(m_train), np.array(m_test), np.array(m_grad)
-    rest = m_grad < REST_GRAD
+            progress((done + (k + 1) / s.minima_runs) / parts)
+    m_train, m_test, m_grad, m_eig = np.array(m_train), np.array(m_test), np.array(m_grad), np.array(m_eig)
+    rest = at_rest(m_grad, m_eig)
     m_rho, m_p = _spearman(m_train[rest], m_test[rest])
     return SharpRuns(
         settings=s,
@@ -418,11 +491,16 @@ def sharp_runs(settings: SharpSettings, progress=None) -> SharpRuns:
         train_loss=rows[:, 3],
         test_loss=rows[:, 4],
         test_acc=rows[:, 5],
+        updates=rows[:, 6].astype(int),
+        reached=rows[:, 7].astype(bool),
         spearman=rho,
         spearman_p=p,
+        partial=part,
+        partial_p=part_p,
         minima_train_loss=m_train,
         minima_test_loss=m_test,
         minima_grad_norm=m_grad,
+        minima_min_eig=m_eig,
         minima_spearman=m_rho,
         minima_spearman_p=m_p,
     )

@@ -23,12 +23,16 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.optimize
 from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network._base import ACTIVATIONS as SK_ACTIVATIONS
+from sklearn.neural_network._base import DERIVATIVES as SK_DERIVATIVES
+from sklearn.neural_network._base import binary_log_loss
 from threadpoolctl import threadpool_limits
 
-from explainer.core import plateaus, store
+from explainer.core import nets, plateaus, store
 from explainer.core.network import ACTIVATIONS, NetworkLoss, flat_weights
 from explainer.core.plateaus import PRODUCT_METHODS, TARGET, XOR_X, XOR_Y
 from explainer.core.training import glorot_init
@@ -82,20 +86,24 @@ class RunSettings:
 @dataclass(frozen=True)
 class ProductView:
     """The reader's run: ``steps`` (about :data:`CURVE_POINTS` of them, on a log spread) with the
-    ``loss`` and ``grad_norm`` there; ``plateau`` the longest plateau of the whole curve (``None``
-    if it has none); ``escape`` the first step with loss below ``target`` (``None``: censored at
-    ``cap``); ``theory`` the gradient flow's prediction of that step for plain descent
-    (``escape_time / lr``); ``max_grad`` the largest gradient norm of the run; ``plateau_grad`` the
-    largest on the plateau; ``diverged`` whether the run blew up; ``total`` its steps."""
+    ``loss`` and ``grad_norm`` there; ``plateaus`` every plateau of the whole curve (found from
+    its losses and gradient norms) and ``plateau`` the longest (``None`` if it has none);
+    ``escape`` the first step with loss below ``target`` (``None``: censored at ``cap``);
+    ``theory`` the gradient flow's prediction of that step for plain descent (``escape_time /
+    lr``); ``start_grad`` the gradient norm at the start and ``max_grad`` the largest of the run;
+    ``plateau_grad`` the largest on the plateau; ``diverged`` whether the run blew up; ``total``
+    its steps."""
 
     settings: RunSettings
     steps: np.ndarray
     loss: np.ndarray
     grad_norm: np.ndarray
     plateau: plateaus.Plateau | None
+    plateaus: tuple[plateaus.Plateau, ...]
     escape: int | None
     theory: float
     start_loss: float
+    start_grad: float
     max_grad: float
     plateau_grad: float
     diverged: bool
@@ -105,8 +113,9 @@ class ProductView:
 def product_view(settings: RunSettings) -> ProductView:
     s = settings
     run = plateaus.product_run(s.depth, s.u0, s.lr, s.method, cap=s.cap, target=s.target)
-    plateau = plateaus.main_plateau(run.losses)
-    keep = () if plateau is None else (plateau.start, plateau.end - 1, plateau.end)
+    found = tuple(plateaus.find_plateaus(run.losses, run.grad_norms))
+    plateau = max(found, key=lambda p: (p.length, -p.start)) if found else None
+    keep = tuple(k for p in found for k in (p.start, p.last, p.end))
     keep = (*keep, run.escape) if run.escape is not None else keep
     idx = _log_indices(len(run.losses), keep=keep)
     return ProductView(
@@ -115,11 +124,13 @@ def product_view(settings: RunSettings) -> ProductView:
         loss=run.losses[idx],
         grad_norm=run.grad_norms[idx],
         plateau=plateau,
+        plateaus=found,
         escape=run.escape,
         theory=plateaus.escape_time(s.depth, s.u0, s.target) / s.lr,
         start_loss=float(run.losses[0]),
+        start_grad=float(run.grad_norms[0]),
         max_grad=float(run.grad_norms.max()),
-        plateau_grad=float(run.grad_norms[plateau.start : plateau.end].max()) if plateau else float("nan"),
+        plateau_grad=plateau.grad if plateau else float("nan"),
         diverged=run.diverged,
         total=run.steps,
     )
@@ -143,8 +154,8 @@ class EscapeGrid:
     """``steps[method][i, j]``: steps until the loss is below ``target`` for depth ``depths[i]``
     from ``u0s[j]`` (``-1``: censored, still above it after ``cap`` steps, or diverged);
     ``theory[i, j]`` the gradient flow's steps for plain descent (``escape_time / lr``); for the
-    longest plain-descent run (largest depth, smallest ``u0``), ``plateau_loss`` is the mean loss
-    over its plateau, ``plateau_grad`` the largest gradient norm there and ``max_grad`` the run's
+    longest plain-descent run (largest depth, smallest ``u0``), ``plateau_loss`` is the level
+    (median loss) of its plateau, ``plateau_grad`` the largest gradient norm there and ``max_grad`` the run's
     largest."""
 
     settings: EscapeSettings
@@ -175,13 +186,13 @@ def escape_grid(settings: EscapeSettings, progress=None) -> EscapeGrid:
         steps[m] = table
     theory = np.array([[plateaus.escape_time(d, u0, s.target) / s.lr for u0 in s.u0s] for d in s.depths])
     slowest = plateaus.product_run(max(s.depths), min(s.u0s), s.lr, "gd", cap=s.cap, target=s.target, after=1.5)
-    plateau = plateaus.main_plateau(slowest.losses)
+    plateau = plateaus.main_plateau(slowest.losses, slowest.grad_norms)
     return EscapeGrid(
         settings=s,
         steps=steps,
         theory=theory,
         plateau_loss=plateau.loss if plateau else float("nan"),
-        plateau_grad=float(slowest.grad_norms[plateau.start : plateau.end].max()) if plateau else float("nan"),
+        plateau_grad=plateau.grad if plateau else float("nan"),
         max_grad=float(slowest.grad_norms.max()),
     )
 
@@ -193,7 +204,7 @@ def escape_grid(settings: EscapeSettings, progress=None) -> EscapeGrid:
 class XorSettings:
     """``runs`` seeds (``random_state`` ``seed * runs`` onwards) of ``MLPClassifier(hidden,
     activation, solver="lbfgs", alpha=0, max_iter=max_iter)`` on the four XOR points for each
-    activation and number of hidden units."""
+    activation and number of hidden units (replayed by :func:`lbfgs_xor`)."""
 
     activations: tuple[str, ...] = ACTIVATIONS_SWEPT
     widths: tuple[int, ...] = HIDDEN_UNITS
@@ -207,14 +218,96 @@ class XorSettings:
 
 
 def fit_xor(activation: str, width: int, seed: int, max_iter: int = 2000) -> MLPClassifier:
-    """One seeded ``lbfgs`` fit on XOR, its ConvergenceWarning (if any) kept quiet. (On four points
-    BLAS threads only get in each other's way, so the fit runs on one.)"""
+    """One seeded ``lbfgs`` fit on XOR by scikit-learn itself, its ConvergenceWarning (if any) kept
+    quiet (the tests check :func:`lbfgs_xor` against it). (On four points BLAS threads only get in
+    each other's way, so the fit runs on one.)"""
     model = MLPClassifier(
         (int(width),), activation=activation, solver="lbfgs", alpha=0.0, max_iter=int(max_iter), random_state=int(seed)
     )
     with warnings.catch_warnings(), threadpool_limits(1), config_context(assume_finite=True):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(XOR_X, XOR_Y)
+
+
+#: scikit-learn's defaults for ``tol`` (L-BFGS's ``gtol``) and ``max_fun``.
+LBFGS_TOL, LBFGS_MAX_FUN = 1e-4, 15_000
+
+
+@dataclass(frozen=True)
+class LbfgsFit:
+    """What ``MLPClassifier(solver="lbfgs")`` ends with: ``theta`` (its ``coefs_`` and
+    ``intercepts_``, packed as :class:`NetworkLoss` packs them), ``loss`` (``loss_``), ``n_iter``
+    (``n_iter_``), ``status`` (scipy's: 0 when L-BFGS stopped on its own test, 1 at
+    ``max_iter`` or ``max_fun``), and ``losses``: the loss after each iteration, the start first
+    (only when asked for)."""
+
+    theta: np.ndarray
+    loss: float
+    n_iter: int
+    status: int
+    losses: np.ndarray
+
+
+def lbfgs_xor(activation: str, width: int, seed: int, max_iter: int = 2000, *, record: bool = False) -> LbfgsFit:
+    """``MLPClassifier((width,), activation, solver="lbfgs", alpha=0, max_iter=max_iter,
+    random_state=seed).fit(XOR_X, XOR_Y)`` without its input checks: the same starting weights
+    (:func:`glorot_init`), the same loss and gradient, computed by the same numpy operations in
+    the same order as its ``_loss_grad_lbfgs`` (scikit-learn's own activation, derivative and
+    log-loss functions), and the same call to scipy's L-BFGS-B, so the run is scikit-learn's bit
+    for bit (the tests compare) at a third of the time. ``record`` keeps the loss after every
+    iteration (scipy's callback), which equals scikit-learn refitted with ``max_iter`` = that
+    many. Call it with BLAS limited to one thread (four points: threads only get in the way)."""
+    H = int(width)
+    theta0 = glorot_init((2, H, 1), activation, int(seed))
+    hidden, derivative, output = SK_ACTIVATIONS[activation], SK_DERIVATIVES[activation], SK_ACTIVATIONS["logistic"]
+    X, Y, n = XOR_X, XOR_Y.reshape(-1, 1).astype(bool), len(XOR_X)
+
+    def loss_grad(theta):
+        W0, W1 = np.reshape(theta[: 2 * H], (2, H)), np.reshape(theta[2 * H : 3 * H], (H, 1))
+        b0, b1 = theta[3 * H : 4 * H], theta[4 * H : 4 * H + 1]
+        a1 = X @ W0
+        a1 += b0
+        hidden(a1)
+        a2 = a1 @ W1
+        a2 += b1
+        output(a2)
+        loss = binary_log_loss(Y, a2, None)
+        loss += 0.0 * (np.dot(W0.ravel(), W0.ravel()) + np.dot(W1.ravel(), W1.ravel())) / n  # alpha = 0
+        d1 = a2 - Y
+        g1 = a1.T @ d1
+        g1 += 0.0 * W1  # alpha * W, as scikit-learn adds it
+        g1 /= n
+        gb1 = np.sum(d1, axis=0) / n
+        d0 = d1 @ W1.T
+        derivative(a1, d0)
+        g0 = X.T @ d0
+        g0 += 0.0 * W0
+        g0 /= n
+        gb0 = np.sum(d0, axis=0) / n
+        return loss, np.hstack([g0.ravel(), g1.ravel(), gb0, gb1])
+
+    seen = []
+    if record:
+        seen.append(float(loss_grad(theta0)[0]))
+
+    def callback(intermediate_result):
+        seen.append(float(intermediate_result.fun))
+
+    res = scipy.optimize.minimize(
+        loss_grad,
+        theta0,
+        method="L-BFGS-B",
+        jac=True,
+        options={"maxfun": LBFGS_MAX_FUN, "maxiter": int(max_iter), "gtol": LBFGS_TOL},
+        callback=callback if record else None,
+    )
+    return LbfgsFit(
+        theta=np.asarray(res.x, dtype=float),
+        loss=float(res.fun),
+        n_iter=min(int(res.nit), int(max_iter)),
+        status=int(res.status),
+        losses=np.array(seen),
+    )
 
 
 def xor_net(activation: str, width: int, theta=None) -> NetworkLoss:
@@ -251,21 +344,25 @@ class Fitted:
 
 
 def inspect(model: MLPClassifier) -> Fitted:
-    theta = flat_weights(model)
-    net = xor_net(model.activation, model.coefs_[0].shape[1], theta)
-    Ws, bs = net.unpack(theta)
+    return inspect_theta(model.activation, model.coefs_[0].shape[1], flat_weights(model))
+
+
+def inspect_theta(activation: str, width: int, theta) -> Fitted:
+    """:class:`Fitted` of the ``width``-unit XOR network with weights ``theta``."""
+    net = xor_net(activation, width, theta)
+    Ws, bs = net.unpack(net.theta0)
     z = XOR_X @ Ws[0] + bs[0]
-    layers = net.activations(theta)
+    layers = net.activations(net.theta0)
     a, p = layers[1], layers[-1][:, 0]
-    slope = ACTIVATIONS[model.activation][1](a)
+    slope = ACTIVATIONS[activation][1](a)
     return Fitted(
         z=z,
         a=a,
-        pinned=slope < PINNED * STEEPEST[model.activation],
+        pinned=slope < PINNED * STEEPEST[activation],
         p=p,
         failed=bool(((p > 0.5).astype(int) != XOR_Y).any()),
-        grad_norm=float(np.linalg.norm(net.gradient(theta))),
-        max_weight=float(np.abs(theta).max()),
+        grad_norm=float(np.linalg.norm(net.gradient(net.theta0))),
+        max_weight=float(np.abs(net.theta0).max()),
     )
 
 
@@ -273,7 +370,8 @@ def inspect(model: MLPClassifier) -> Fitted:
 class XorFailures:
     """For activation ``a``, width ``w`` and seed ``r`` (arrays ``(A, W, R)``): ``failed`` (training
     accuracy below 1), ``loss`` (scikit-learn's final ``loss_``), ``max_weight`` (largest
-    ``|weight|`` or bias), ``grad_norm`` (of the loss at the end), ``n_iter`` (L-BFGS iterations),
+    ``|weight|`` or bias), ``grad_norm`` (of the loss at the end), ``n_iter`` (L-BFGS iterations), ``status``
+    (0: L-BFGS stopped on its own convergence test, 1: at ``max_iter`` or its evaluation cap),
     ``gap`` (distance of the loss to the nearest of ``lumped``, the losses of
     :func:`explainer.core.plateaus.lumped_losses`) and ``pinned`` (share of the hidden responses
     to the 4 inputs that are pinned, see :func:`pinned`)."""
@@ -284,6 +382,7 @@ class XorFailures:
     max_weight: np.ndarray
     grad_norm: np.ndarray
     n_iter: np.ndarray
+    status: np.ndarray
     gap: np.ndarray
     pinned: np.ndarray
     lumped: tuple[float, ...]
@@ -311,23 +410,24 @@ def xor_failures(settings: XorSettings, progress=None) -> XorFailures:
     shape = (len(s.activations), len(s.widths), s.runs)
     failed = np.zeros(shape, dtype=bool)
     loss, max_weight, grad, gap, share = (np.zeros(shape) for _ in range(5))
-    n_iter = np.zeros(shape, dtype=int)
+    n_iter, status = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
     lumped = plateaus.lumped_losses()
     total = len(s.activations) * len(s.widths)
-    for a, act in enumerate(s.activations):
-        for w, width in enumerate(s.widths):
-            for r, seed in enumerate(s.seeds):
-                model = fit_xor(act, width, seed, s.max_iter)
-                seen = inspect(model)
-                failed[a, w, r] = seen.failed
-                loss[a, w, r] = float(model.loss_)
-                max_weight[a, w, r] = seen.max_weight
-                grad[a, w, r] = seen.grad_norm
-                n_iter[a, w, r] = int(model.n_iter_)
-                gap[a, w, r] = plateaus.nearest_lumped(float(model.loss_), lumped)[1]
-                share[a, w, r] = float(seen.pinned.mean())
-            if progress is not None:
-                progress((a * len(s.widths) + w + 1) / total)
+    with threadpool_limits(1), np.errstate(over="ignore", under="ignore"):
+        for a, act in enumerate(s.activations):
+            for w, width in enumerate(s.widths):
+                for r, seed in enumerate(s.seeds):
+                    fit = lbfgs_xor(act, width, seed, s.max_iter)
+                    seen = inspect_theta(act, width, fit.theta)
+                    failed[a, w, r] = seen.failed
+                    loss[a, w, r] = fit.loss
+                    max_weight[a, w, r] = seen.max_weight
+                    grad[a, w, r] = seen.grad_norm
+                    n_iter[a, w, r], status[a, w, r] = fit.n_iter, fit.status
+                    gap[a, w, r] = plateaus.nearest_lumped(fit.loss, lumped)[1]
+                    share[a, w, r] = float(seen.pinned.mean())
+                    if progress is not None:
+                        progress((a * len(s.widths) * s.runs + w * s.runs + r + 1) / (total * s.runs))
     return XorFailures(
         settings=s,
         failed=failed,
@@ -335,6 +435,7 @@ def xor_failures(settings: XorSettings, progress=None) -> XorFailures:
         max_weight=max_weight,
         grad_norm=grad,
         n_iter=n_iter,
+        status=status,
         gap=gap,
         pinned=share,
         lumped=lumped,
@@ -359,8 +460,8 @@ class FailedSettings:
 @dataclass(frozen=True)
 class FailedRun:
     """``random_state`` of the run (``None`` if no seed failed); ``iterations`` (0 to ``n_iter``)
-    and the training ``losses`` after each (scikit-learn refitted with ``max_iter`` = that
-    many, so each is its own L-BFGS state; 0 is the start); ``z``, ``a`` the hidden units'
+    and the training ``losses`` after each (L-BFGS's own iterates, read by a callback: the same as
+    scikit-learn refitted with ``max_iter`` = that many; 0 is the start); ``z``, ``a`` the hidden units'
     pre-activations and outputs at the 4 inputs ``(4, H)`` and ``pinned`` which are pinned;
     ``p`` the predicted probability of class 1 for each input; ``predicted`` the classes;
     ``lumped`` the nearest lumped loss and ``grad_norm``, ``max_weight`` as in
@@ -385,14 +486,15 @@ class FailedRun:
 def failed_run(settings: FailedSettings) -> FailedRun:
     s = settings
     seeds = XorSettings(runs=s.runs, seed=s.seed).seeds
-    model, chosen = None, None
-    for seed in seeds:
-        m = fit_xor(s.activation, s.width, seed, s.max_iter)
-        if inspect(m).failed:
-            model, chosen = m, seed
-            break
+    fit, chosen = None, None
+    with threadpool_limits(1), np.errstate(over="ignore", under="ignore"):
+        for seed in seeds:
+            f = lbfgs_xor(s.activation, s.width, seed, s.max_iter)
+            if inspect_theta(s.activation, s.width, f.theta).failed:
+                fit, chosen = lbfgs_xor(s.activation, s.width, seed, s.max_iter, record=True), seed
+                break
     empty = np.zeros((0,))
-    if model is None:
+    if fit is None:
         return FailedRun(
             settings=s,
             random_state=None,
@@ -409,25 +511,22 @@ def failed_run(settings: FailedSettings) -> FailedRun:
             max_weight=float("nan"),
             n_iter=0,
         )
-    seen = inspect(model)
-    start = xor_net(s.activation, s.width).loss(glorot_init((2, s.width, 1), s.activation, chosen))  # its first weights
-    steps = [float(fit_xor(s.activation, s.width, chosen, k).loss_) for k in range(1, model.n_iter_)]
-    losses = [start, *steps, float(model.loss_)]
+    seen = inspect_theta(s.activation, s.width, fit.theta)
     return FailedRun(
         settings=s,
         random_state=int(chosen),
-        iterations=np.arange(len(losses)),
-        losses=np.array(losses),
+        iterations=np.arange(len(fit.losses)),
+        losses=fit.losses,
         z=seen.z,
         a=seen.a,
         pinned=seen.pinned,
         p=seen.p,
         predicted=(seen.p > 0.5).astype(int),
-        loss=float(model.loss_),
-        lumped=plateaus.nearest_lumped(float(model.loss_))[0],
+        loss=fit.loss,
+        lumped=plateaus.nearest_lumped(fit.loss)[0],
         grad_norm=seen.grad_norm,
         max_weight=seen.max_weight,
-        n_iter=int(model.n_iter_),
+        n_iter=fit.n_iter,
     )
 
 
@@ -470,16 +569,24 @@ def stop_model(settings: StopSettings, *, rule: bool) -> MLPClassifier:
 @dataclass(frozen=True)
 class StopRun:
     """``curve`` is scikit-learn's ``loss_curve_`` of the long run (``epochs`` values: epoch 1
-    first); ``replica_stop`` the epoch at which its default rule would stop, replayed on that
+    first; see :func:`long_curve`); ``replica_stop`` the epoch at which its default rule would stop, replayed on that
     curve (:func:`explainer.core.plateaus.sklearn_stop_epoch`; ``None``: not within ``epochs``),
-    and ``sklearn_stop`` the ``n_iter_`` of the real run with the rule on; ``plateau`` the
-    curve's longest plateau (0-based epoch indices)."""
+    and ``sklearn_stop`` the ``n_iter_`` of the real run with the rule on; ``plateaus`` the
+    curve's plateaus and ``plateau`` the longest (0-based epoch indices)."""
 
     settings: StopSettings
     curve: np.ndarray
     replica_stop: int | None
     sklearn_stop: int
     plateau: plateaus.Plateau | None
+    plateaus: tuple[plateaus.Plateau, ...] = ()
+
+    @property
+    def stop_plateau(self) -> plateaus.Plateau | None:
+        """The plateau the default rule stops on, if it does."""
+        if self.replica_stop is None:
+            return None
+        return next((p for p in self.plateaus if p.start <= self.replica_stop - 1 < p.end), None)
 
     @property
     def stop_loss(self) -> float:
@@ -490,18 +597,40 @@ class StopRun:
         return float(self.curve[-1])
 
 
+def long_curve(settings: StopSettings) -> np.ndarray:
+    """The ``loss_curve_`` of ``stop_model(settings, rule=False)`` (every one of ``epochs``
+    epochs), by :func:`explainer.core.nets.train_seeds`: scikit-learn's own full-batch SGD with
+    its shuffles, the same to about 1e-14 (the tests compare) at a third of the time."""
+    s = settings
+    with threadpool_limits(1):
+        runs = nets.train_seeds(
+            XOR_X,
+            XOR_Y,
+            hidden=s.hidden,
+            activation=s.activation,
+            lr=s.lr,
+            epochs=s.epochs,
+            alpha=0.0,
+            seeds=(s.seed,),
+            record_every=s.epochs,
+            batch_losses=True,
+        )
+    return runs.loss_curve[:, 0].copy()
+
+
 def stop_run(settings: StopSettings) -> StopRun:
-    with warnings.catch_warnings():
+    curve = long_curve(settings)
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        long = stop_model(settings, rule=False).fit(XOR_X, XOR_Y)
-        short = stop_model(settings, rule=True).fit(XOR_X, XOR_Y)
-    curve = np.array(long.loss_curve_, dtype=float)
+        short = stop_model(settings, rule=True).fit(XOR_X, XOR_Y)  # the real thing: it stops within a few dozen
+    found = tuple(plateaus.find_plateaus(curve))
     return StopRun(
         settings=settings,
         curve=curve,
         replica_stop=plateaus.sklearn_stop_epoch(curve, tol=settings.tol, n_iter_no_change=settings.n_iter_no_change),
         sklearn_stop=int(short.n_iter_),
-        plateau=plateaus.main_plateau(curve),
+        plateau=max(found, key=lambda p: (p.length, -p.start)) if found else None,
+        plateaus=found,
     )
 
 

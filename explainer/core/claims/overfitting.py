@@ -5,25 +5,30 @@
 overfits, and some local minima may generalise better. Evidence:
 
 - the noisy curve: ``train_early``, ``test_early`` (mean squared errors of the early-stopped fit,
-  at ``best_iteration``, the epoch of lowest test error), ``train_late``, ``test_late`` (the fit of
-  lowest training error, at ``late_iteration`` of ``iterations``), ``noise_mse`` (the noise's
+  at ``best_iteration``, the epoch of lowest error on a held-out validation set), ``train_late``,
+  ``test_late`` (the fit of lowest training error, at ``late_iteration`` of ``iterations``), ``noise_mse`` (the noise's
   variance), and the same fit with a penalty ``regularised_alpha`` (``train_regularised``,
   ``test_regularised``, at its lowest training error);
 - random labels (Zhang et al. 2017): ``train_acc_true``, ``test_acc_true``, ``train_acc_random``,
   ``test_acc_random`` (test accuracy against the true labels);
-- flatness: one ``sharpness`` (top Hessian eigenvalue of the training loss), ``test_loss`` and
-  ``train_loss`` per SGD run (``batch_size``, ``run_seed``), and ``spearman`` (``spearman_p``)
-  between sharpness and test loss;
-- minima of different heights: ``minima_train_loss``, ``minima_test_loss``, ``minima_grad_norm``
-  of a small network fitted by L-BFGS from many seeds, and ``minima_spearman``
-  (``minima_spearman_p``) between training and test loss over those that came to rest.
+- flatness: one ``sharpness`` (top Hessian eigenvalue of the training loss; ``None``: not
+  measured), ``test_loss`` and ``train_loss`` per SGD run (``batch_size``, ``run_seed``), every
+  run stopped at the training loss ``target``; ``spearman`` (``spearman_p``) between sharpness and
+  test loss, and ``partial`` (``partial_p``) the same with the training loss held fixed;
+- minima of different heights: ``minima_train_loss``, ``minima_test_loss``, ``minima_grad_norm``,
+  ``minima_min_eig`` (smallest Hessian eigenvalue) of a small network fitted by L-BFGS from many
+  seeds, and ``minima_spearman`` (``minima_spearman_p``) between training and test loss over those
+  at rest.
 
 The rule (:func:`rule`): **contradicted** if the late fit tests no worse than the early one (no
 overfitting) and random labels are not memorised; **confirmed** only if, besides overfitting being
 real, genuine minima of higher training loss test better (at least :data:`MIN_MINIMA` runs at
 rest, spread over at least two loss levels, with Spearman's coefficient negative at
 significance :data:`P_LIMIT`); **refined** otherwise: the first half holds, but what tests better
-is an early-stopped (or regularised, or flatter) solution, not a higher-loss local minimum.
+is an early-stopped (or regularised) solution, not a higher-loss local minimum. Flatness does not
+enter the verdict: its correlation with test loss changes sign from seed to seed. The summary
+credits flatter solutions only when both the raw and the training-loss-controlled correlation are
+positive at :data:`P_LIMIT` (:func:`facts` ``flat_better``).
 """
 
 from __future__ import annotations
@@ -37,7 +42,10 @@ from explainer.core.analyses import overfitting as analysis
 from explainer.core.claims.base import CONFIRMED, CONTRADICTED, REFINED, Claim, plain
 from explainer.core.prose import listing, sci
 
-#: Overfitting is real when the late fit's test error exceeds the early fit's by this factor.
+__all__ = ["CLAIM", "OVERFIT", "change", "evidence", "facts", "rule", "summary", "trend"]
+
+#: Two errors count as different only when one exceeds the other by this factor: overfitting is real
+#: when the late fit's test error is above ``OVERFIT`` times the early fit's (the captions use it too).
 OVERFIT = 1.05
 #: Random labels are memorised when at least this share of them is fitted...
 MEMORISED = 0.95
@@ -75,6 +83,8 @@ def evidence(
             train_late=curve.train_late if curve.finite else None,
             test_late=curve.test_late if curve.finite else None,
             regularised_alpha=regularised.settings.alpha,
+            regularised_width=regularised.settings.width,
+            regularised_iterations=regularised.settings.iterations,
             train_regularised=regularised.train_late if regularised.finite else None,
             test_regularised=regularised.test_late if regularised.finite else None,
             data=labels.settings.data,
@@ -89,32 +99,57 @@ def evidence(
             sharpness=sharp.sharpness,
             train_loss=sharp.train_loss,
             test_loss=sharp.test_loss,
+            target=sharp.settings.target,
+            reached=sharp.reached,
             spearman=sharp.spearman,
             spearman_p=sharp.spearman_p,
+            partial=sharp.partial,
+            partial_p=sharp.partial_p,
             minima_hidden=list(sharp.settings.minima_hidden),
             minima_train_loss=sharp.minima_train_loss,
             minima_test_loss=sharp.minima_test_loss,
             minima_grad_norm=sharp.minima_grad_norm,
+            minima_min_eig=sharp.minima_min_eig,
             minima_spearman=sharp.minima_spearman,
             minima_spearman_p=sharp.minima_spearman_p,
         )
     )
 
 
+def change(before: float, after: float) -> str:
+    """ "rose", "fell" or "stayed" for a move from ``before`` to ``after``, with the one tolerance
+    :data:`OVERFIT` (a change of less than that factor either way is "stayed")."""
+    if after > OVERFIT * before:
+        return "rose"
+    if after * OVERFIT < before:
+        return "fell"
+    return "stayed"
+
+
+def _significant(rho, p, sign: int) -> bool:
+    return rho is not None and p is not None and np.isfinite(rho) and sign * rho > 0 and p < P_LIMIT
+
+
 def facts(ev: dict) -> dict:
-    """What the rule reads: is overfitting real, are random labels memorised, and do higher
-    minima test better."""
+    """What the rule and the summary read: is overfitting real, are random labels memorised (and
+    fitted in full), do higher minima test better, and do flatter runs test better robustly (raw
+    and training-loss-controlled correlation both positive and significant)."""
     early, late = ev["test_early"], ev["test_late"]
-    overfits = early is not None and late is not None and late > OVERFIT * early
+    overfits = early is not None and late is not None and change(early, late) == "rose"
     memorised = ev["train_acc_random"] >= MEMORISED and abs(ev["test_acc_random"] - 0.5) <= CHANCE_BAND
-    grads = np.array([np.inf if g is None else g for g in ev["minima_grad_norm"]], dtype=float)
-    rest = np.flatnonzero(grads < REST_GRAD)
+    rest = np.flatnonzero(
+        analysis.at_rest(ev["minima_grad_norm"], ev.get("minima_min_eig", [0.0] * len(ev["minima_grad_norm"])))
+    )
     losses = np.array([ev["minima_train_loss"][i] for i in rest], dtype=float)
     levels = len(rest) >= MIN_MINIMA and losses.min() > 0 and losses.max() / losses.min() >= 1 + DISTINCT
-    rho, p = ev["minima_spearman"], ev["minima_spearman_p"]
-    higher_better = bool(levels and rho is not None and p is not None and rho < 0 and p < P_LIMIT)
+    higher_better = bool(levels and _significant(ev["minima_spearman"], ev["minima_spearman_p"], -1))
+    flat_better = _significant(ev["spearman"], ev["spearman_p"], 1) and _significant(
+        ev.get("partial"), ev.get("partial_p"), 1
+    )
+    test_reg = ev["test_regularised"]
+    reg_better = test_reg is not None and late is not None and change(late, test_reg) == "fell"
     return dict(overfits=bool(overfits), memorised=bool(memorised), rested=len(rest), levels=bool(levels),
-                higher_better=higher_better)  # fmt: skip
+                higher_better=higher_better, flat_better=bool(flat_better), reg_better=bool(reg_better))  # fmt: skip
 
 
 def rule(ev: dict) -> str:
@@ -132,12 +167,15 @@ def _p(p: float | None) -> str:
     return f"p = {p:.2g}" if p >= 1e-4 else f"p = {sci(p)}"
 
 
-def trend(rho: float, p: float | None, who: str) -> str:
+def trend(rho: float | None, p: float | None, who: str) -> str:
     """ "flatter runs tested better" when ``rho`` (oriented so that positive means better) is
     significant, "... tested worse" when significantly negative, "no clear link" otherwise."""
-    if p is not None and p < P_LIMIT:
+    if rho is not None and p is not None and np.isfinite(rho) and p < P_LIMIT:
         return f"{who} tested better" if rho > 0 else f"{who} tested worse"
     return f"no clear link ({who} tested neither clearly better nor worse)"
+
+
+_MOVED = {"rose": "rose", "fell": "fell", "stayed": "stayed about the same"}
 
 
 def summary(ev: dict, verdict: str) -> str:
@@ -146,30 +184,48 @@ def summary(ev: dict, verdict: str) -> str:
     if ev["test_early"] is None:
         parts.append("The curve fit blew up, so it says nothing about overfitting.")
     else:
-        word = "rose" if ev["test_late"] > ev["test_early"] else "did not rise"
+        moved = _MOVED[change(ev["test_early"], ev["test_late"])]
         parts.append(
             f"On {ev['n_train']} noisy points, a {ev['width']}-unit network drove its training error from "
-            f"{ev['train_early']:.3f} (epoch {ev['best_iteration']:,}, the lowest test error) to "
-            f"{ev['train_late']:.3f} (epoch {ev['late_iteration']:,}), while the test error {word} from "
-            f"{ev['test_early']:.3f} to {ev['test_late']:.3f}."
+            f"{ev['train_early']:.3f} (epoch {ev['best_iteration']:,}, picked by a held-out validation set) to "
+            f"{ev['train_late']:.3f} (epoch {ev['late_iteration']:,}), while the test error {moved}: "
+            f"{ev['test_early']:.3f} then {ev['test_late']:.3f}."
         )
-    fitted = "every" if ev["train_acc_random"] >= 1 else "nearly every"
-    parts.append(
-        f"Fitted to random labels, a {ev['label_width']}-unit network got {ev['train_acc_random']:.0%} of its "
-        f"{ev['n_labels']} training points right and {ev['test_acc_random']:.0%} of new ones (chance is 50%), "
-        f"against {ev['test_acc_true']:.0%} with the true labels: a minimum that fits {fitted} label can be worthless."
+    acc = ev["train_acc_random"]
+    head = (
+        f"Fitted to random labels, a {ev['label_width']}-unit network got {acc:.0%} of its {ev['n_labels']} "
+        f"training points right and {ev['test_acc_random']:.0%} of new ones (chance is 50%), against "
+        f"{ev['test_acc_true']:.0%} with the true labels"
     )
-    rho = ev["spearman"]
-    if rho is not None:
+    if f["memorised"]:
+        fitted = "every" if acc >= 1 else "nearly every"
+        parts.append(f"{head}: a minimum that fits {fitted} label can be worthless.")
+    elif acc < MEMORISED:
         parts.append(
-            f"Over {len(ev['sharpness'])} SGD runs, sharpness and test loss had Spearman's ρ = {rho:.2f} "
-            f"({_p(ev['spearman_p'])}): {trend(rho, ev['spearman_p'], 'flatter runs')}."
+            f"{head}: it did not memorise the random labels, so this run shows no zero-loss minimum that fails "
+            "on new data."
         )
+    else:
+        parts.append(f"{head}: it memorised them, but its test accuracy is not at chance, so the test is not clean.")
+    rho = ev["spearman"]
+    n_runs = sum(v is not None for v in ev["sharpness"])
+    if rho is not None:
+        text = (
+            f"Over {n_runs} SGD runs, each stopped at training loss {ev['target']:g}, sharpness and test loss had "
+            f"Spearman's ρ = {rho:.2f} ({_p(ev['spearman_p'])}): {trend(rho, ev['spearman_p'], 'flatter runs')}"
+        )
+        if ev.get("partial") is not None:
+            text += (
+                f"; with the training loss held fixed, ρ = {ev['partial']:.2f} ({_p(ev['partial_p'])}): "
+                f"{trend(ev['partial'], ev['partial_p'], 'flatter runs')}"
+            )
+        parts.append(text + ".")
     m_rho = ev["minima_spearman"]
     if f["rested"] >= MIN_MINIMA and f["levels"] and m_rho is not None:
         parts.append(
-            f"Among {f['rested']} true local minima of a small network, training and test loss had ρ = "
-            f"{m_rho:.2f} ({_p(ev['minima_spearman_p'])}): {trend(-m_rho, ev['minima_spearman_p'], 'higher minima')}."
+            f"Among {f['rested']} local minima of a small network (gradient below {REST_GRAD:g}, no Hessian "
+            f"eigenvalue below -{analysis.REST_CURVATURE:g}), training and test loss had ρ = {m_rho:.2f} "
+            f"({_p(ev['minima_spearman_p'])}): {trend(-m_rho, ev['minima_spearman_p'], 'higher minima')}."
         )
     else:
         parts.append(f"The small network's {f['rested']} minima at rest were too few or too alike to compare.")
@@ -178,21 +234,36 @@ def summary(ev: dict, verdict: str) -> str:
     elif verdict == CONTRADICTED:
         parts.append("Neither experiment shows the global minimum doing harm here.")
     else:
-        reg, test_reg = ev["regularised_alpha"], ev["test_regularised"]
-        flat_better = rho is not None and rho > 0 and ev["spearman_p"] is not None and ev["spearman_p"] < P_LIMIT
-        kinds = ["early-stopped"]
-        if test_reg is not None and ev["test_late"] is not None and test_reg < ev["test_late"]:
-            kinds.append("regularised")
-        if flat_better:
-            kinds.append("flatter")
-        tail = (
-            f"The minimum of the training loss can overfit, but what generalises better here is an "
-            f"{listing(kinds, 'or')} solution, not a local minimum of higher loss"
-        )
-        if test_reg is not None and ev["test_late"] is not None:
-            tail += f" (with penalty α = {reg:g} the late test error was {test_reg:.3f})"
-        parts.append(tail + ".")
+        parts.append(_refined_tail(ev, f))
     return " ".join(parts)
+
+
+def _refined_tail(ev: dict, f: dict) -> str:
+    kinds = []
+    if f["overfits"]:
+        kinds.append("early-stopped")
+    if f["reg_better"]:
+        kinds.append("regularised")
+    if f["flat_better"]:
+        kinds.append("flatter")
+    reg = (
+        f"the fit with penalty α = {ev['regularised_alpha']:g} ({ev['regularised_width']} units, "
+        f"{ev['regularised_iterations']:,} epochs) ended at test error {ev['test_regularised']:.3f}"
+        if ev["test_regularised"] is not None
+        else None
+    )
+    if kinds:
+        tail = f"What generalised better here is an {listing(kinds, 'or')} solution, not a local minimum of higher loss"
+    elif f["memorised"]:
+        tail = (
+            "A zero-loss minimum can be worthless, but in this run nothing tested better than the minimum "
+            "reached: not a local minimum of higher loss either"
+        )
+    else:
+        tail = "No solution here tested clearly better than the late fit, and none of higher loss did"
+    if reg is not None:
+        tail += f" ({reg}, against {ev['test_late']:.3f} without it)" if ev["test_late"] is not None else f" ({reg})"
+    return tail + "."
 
 
 def _measure(seed: int) -> dict:

@@ -211,7 +211,7 @@ LESSONS: dict[str, dict[str, str]] = {
     "global-minimum-overfits": {
         CONFIRMED: "A minimum of higher training loss generalised better than the global one.",
         REFINED: "The global minimum of the training loss can overfit, but what generalises better is an "
-        "early-stopped, regularised or flatter solution, not a worse local minimum.",
+        "early-stopped or regularised solution, not a worse local minimum.",
         CONTRADICTED: "Training to the global minimum did not hurt the test loss.",
     },
 }

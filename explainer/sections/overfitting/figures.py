@@ -11,7 +11,7 @@ from explainer.charts.maps import heat_frame
 from explainer.charts.theme import title
 from explainer.core.analyses.overfitting import CurveFit, LabelsFit, SharpRuns
 
-ERROR_NAMES = {"train": "training error", "test": "test error"}
+ERROR_NAMES = {"train": "training error", "val": "validation error", "test": "test error"}
 FIT_NAMES = {
     "train": "training points",
     "test": "test points",
@@ -29,7 +29,8 @@ def errors(fit: CurveFit) -> Figure:
         [
             pd.DataFrame({"epoch": r.epochs, "mse": r.train, "series": "train"}),
             pd.DataFrame({"epoch": r.epochs, "mse": r.test, "series": "test"}),
-        ],
+        ]
+        + ([pd.DataFrame({"epoch": r.epochs, "mse": r.val, "series": "val"})] if r.val is not None else []),
         ignore_index=True,
     )
     marks = pd.DataFrame(
@@ -37,7 +38,7 @@ def errors(fit: CurveFit) -> Figure:
             "epoch": [fit.best_iteration, fit.late_iteration],
             "mse": [fit.test_early, fit.test_late],
             "series": ["early", "late"],
-            "label": [f"lowest test error, epoch {fit.best_iteration:,}", f"late, epoch {fit.late_iteration:,}"],
+            "label": [f"early stop (validation), epoch {fit.best_iteration:,}", f"late, epoch {fit.late_iteration:,}"],
         }
     )
     chart = charts.error_curves(
@@ -99,7 +100,7 @@ def labels(res: LabelsFit) -> Figure:
 
 
 def sharpness(res: SharpRuns) -> Figure:
-    ok = np.isfinite(res.sharpness) & np.isfinite(res.test_loss)
+    ok = res.measured
     frame = pd.DataFrame(
         {
             "sharpness": res.sharpness[ok],
@@ -118,7 +119,7 @@ def sharpness(res: SharpRuns) -> Figure:
         group_title="SGD batch size",
         chart_title="Sharpness against test loss",
         subtitle=f"{len(frame)} runs: {s.runs} seeds × {len(s.batch_sizes)} batch sizes, plain SGD, step {s.lr:g}, "
-        f"{s.epochs} epochs each",
+        f"each stopped at training loss {s.target:g}",
         log_x=True,
     )
     return figure(chart, frame)
@@ -129,7 +130,7 @@ def minima(res: SharpRuns) -> Figure:
         {
             "train": res.minima_train_loss,
             "y": res.minima_test_loss,
-            "group": np.where(res.minima_grad_norm < 1e-3, "at rest (gradient < 0.001)", "still moving"),
+            "group": np.where(res.rest, "at rest", "not at rest"),
             "tip": [f"seed {res.settings.seed + i}" for i in range(len(res.minima_train_loss))],
             "grad_norm": res.minima_grad_norm,
         }

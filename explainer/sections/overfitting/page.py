@@ -183,7 +183,8 @@ SECTION = Section(
     slug=SLUG,
     title="Is the global minimum what we want?",
     summary="A wide network fits noise and random labels to zero error: the lowest training loss is not the goal. "
-    "Early stopping, a weight penalty and flatness are what go with good test results.",
+    "Early stopping and a weight penalty go with good test results; flatness, compared fairly, shows no "
+    "reliable link here.",
     controls=CONTROLS,
     render=render,
     claims=(CLAIM.id,),

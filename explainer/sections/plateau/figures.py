@@ -21,10 +21,13 @@ def product(view: ProductView) -> Figure:
     keep = view.steps >= 1  # a log axis starts at step 1
     frame = pd.DataFrame({"step": view.steps[keep], "loss": view.loss[keep], "grad_norm": view.grad_norm[keep]})
     band = None
-    if view.plateau is not None:
-        p = view.plateau
+    if view.plateaus:
         band = pd.DataFrame(
-            {"start": [max(p.start, 1)], "end": [max(p.end, 1)], "label": [f"plateau: {p.length:,} steps"]}
+            {
+                "start": [max(p.start, 1) for p in view.plateaus],
+                "end": [max(p.last, 1) for p in view.plateaus],
+                "label": [f"plateau: {p.length:,} steps" if p is view.plateau else "" for p in view.plateaus],
+            }
         )
     marks = None
     if view.escape is not None and view.escape >= 1:
@@ -148,9 +151,14 @@ def stop(res: StopRun) -> Figure:
     s = res.settings
     frame = pd.DataFrame({"epoch": np.arange(1, len(res.curve) + 1), "loss": res.curve})
     band = None
-    if res.plateau is not None:
-        p = res.plateau
-        band = pd.DataFrame({"start": [p.start + 1], "end": [p.end], "label": [f"plateau: {p.length:,} epochs"]})
+    if res.plateaus:
+        band = pd.DataFrame(
+            {
+                "start": [p.start + 1 for p in res.plateaus],
+                "end": [p.end for p in res.plateaus],
+                "label": [f"plateau: {p.length:,} epochs" for p in res.plateaus],
+            }
+        )
     marks = None
     if res.replica_stop is not None:
         marks = pd.DataFrame(

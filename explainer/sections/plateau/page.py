@@ -162,14 +162,15 @@ def _product_part(form: ui.Form) -> None:
     show_chart(
         chart, name=f"plateau-product-d{depth}", key=f"{SLUG}.export.product", caption=words.product_caption(view)
     )
-    grid, escape_fig = escape_view(_escape_settings(lr, depth), int(depth), float(u0), str(method))
+    escape_settings = _escape_settings(lr, depth)
+    grid, escape_fig = escape_view(escape_settings, int(depth), float(u0), str(method))
     show_chart(
         escape_fig,
         name="plateau-escape-times",
         key=f"{SLUG}.export.escape",
         caption=words.escape_caption(grid, int(depth), float(u0), str(method)),
     )
-    _, verdict = escape_grid_view(analysis.DEFAULT_ESCAPE)
+    _, verdict = escape_grid_view(escape_settings)  # judged at the reader's step size (cached: the grid above)
     claim_box(SLOW, verdict)
     st.markdown(words.ESCAPE)
 

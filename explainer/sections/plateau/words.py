@@ -65,6 +65,10 @@ READ_MORE = (
 )
 
 
+#: "Tiny" gradient at the start: below this share of the run's steepest.
+GRAD_SMALL = 0.1
+
+
 def depth_words(depth: int) -> str:
     return "one weight" if depth == 1 else f"{depth} weights"
 
@@ -88,13 +92,29 @@ def product_caption(view: ProductView) -> str:
         )
     p = view.plateau
     if p is None:
-        flat = "There is no long flat stretch: the gradient is not small at this start, and the loss falls at once. "
+        if view.start_grad < GRAD_SMALL * view.max_grad:
+            flat = (
+                f"There is no long flat stretch, although the gradient at the start is tiny ({sci(view.start_grad)}, "
+                f"against {sci(view.max_grad)} at its steepest): {method_words(s.method)} moves on regardless. "
+            )
+        else:
+            flat = (
+                f"There is no long flat stretch: the gradient is not small at this start ({sci(view.start_grad)}, "
+                f"against {sci(view.max_grad)} at its steepest), and the loss falls at once. "
+            )
     else:
         flat = (
-            f"It stays at {p.loss:.4f} for {p.length:,} steps (shaded, steps {p.start:,}–{p.end:,}), falling only "
-            f"{sci(p.drop)} while the gradient is at most {sci(view.plateau_grad)}, against {sci(view.max_grad)} at "
-            "its steepest. "
+            f"It stays at {p.loss:.4f} for {p.length:,} steps (shaded, steps {p.start:,}–{p.last:,}), falling only "
+            f"{sci(max(p.drop, 0.0))}, "
         )
+        if view.escape is None and p.end == view.total + 1:
+            flat += f"the gradient never above {sci(view.plateau_grad)}: the whole run is this flat. "
+        else:
+            flat += f"while the gradient is at most {sci(view.plateau_grad)}, "
+            flat += f"against {sci(view.max_grad)} at its steepest. "
+        others = len(view.plateaus) - 1
+        if others > 0:
+            flat += f"({others} shorter flat stretch{'es' if others > 1 else ''} also shaded.) "
     if view.escape is None:
         return (
             head
@@ -169,10 +189,25 @@ def failures_caption(res: XorFailures) -> str:
         f"{ACTIVATION_LABELS[a]} {res.rate(a)[0]:.0%} with {w[0]} hidden units and {res.rate(a)[-1]:.0%} with {w[-1]}"
         for a in s.activations
     ]
+    capped = int((res.status != 0).sum())
+    if capped == 0:
+        stops = "every one stopped on L-BFGS's own convergence test"
+    else:
+        stops = f"{capped} of {res.status.size} hit the iteration or evaluation cap instead of L-BFGS's own test"
+    falls = [a for a in s.activations if res.rate(a)[0] > res.rate(a)[-1]]
+    if len(falls) == len(s.activations):
+        trend = "Failures fall with width"
+    elif falls:
+        rest = [ACTIVATION_LABELS[a] for a in s.activations if a not in falls]
+        trend = (
+            f"Failures fall with width for {listing([ACTIVATION_LABELS[a] for a in falls])}, not for {listing(rest)}"
+        )
+    else:
+        trend = "Failures do not fall with width"
     return (
         f"Each point: {s.runs} seeds (random_state {s.seeds.start}–{s.seeds.stop - 1}), L-BFGS with alpha 0 and up "
-        f"to {s.max_iter:,} iterations (the most any run took was {int(res.n_iter.max())}: every one stopped on its "
-        f"own gradient test). Failures fall with width: {listing(rates)}. Bars: 95% Wilson intervals."
+        f"to {s.max_iter:,} iterations (the most any run took was {int(res.n_iter.max())}: {stops}). "
+        f"{trend}: {listing(rates)}. Bars: 95% Wilson intervals."
     )
 
 
@@ -230,10 +265,10 @@ def lbfgs_caption(run: FailedRun) -> str:
         return "No failed run."
     first = int(np.argmax(run.losses < run.losses[0] - 0.5 * (run.losses[0] - run.loss)))
     return (
-        f"The loss after each L-BFGS iteration (scikit-learn refitted with max_iter = 1, 2, …, {run.n_iter}; 0 is "
-        f"its starting weights): from {run.losses[0]:.3f} it is halfway down by iteration {first} and then "
-        f"flattens onto {run.loss:.4f}, just above the limit {run.lumped:.4f} (dashed), where L-BFGS's gradient "
-        "test stops it."
+        f"The loss after each L-BFGS iteration ({run.n_iter} in all, read from scipy's L-BFGS-B as scikit-learn "
+        f"runs it: the same as refitting with max_iter = 1, 2, …; 0 is its starting weights): from "
+        f"{run.losses[0]:.3f} it is halfway down by iteration {first} and then flattens onto {run.loss:.4f}, just "
+        f"above the limit {run.lumped:.4f} (dashed), where L-BFGS's convergence test stops it."
     )
 
 
@@ -243,14 +278,20 @@ def lbfgs_caption(run: FailedRun) -> str:
 def stop_caption(res: StopRun) -> str:
     s = res.settings
     rule = f"scikit-learn's default rule (tol = {s.tol:g}, n_iter_no_change = {s.n_iter_no_change})"
-    p = res.plateau
     if res.replica_stop is None:
         head = f"{rule} would not have stopped this run within {s.epochs:,} epochs"
     else:
         head = f"By {rule}, this run would have stopped at epoch {res.replica_stop:,} with loss {res.stop_loss:.4f}"
-        on = p is not None and p.start <= res.replica_stop - 1 < p.end
-        if on:
-            head += f", on the plateau (shaded, epochs {p.start + 1:,}–{p.end:,}, loss about {p.loss:.3f})"
+        p = res.stop_plateau
+        if p is not None:
+            head += f", on the plateau (shaded, epochs {p.start + 1:,}–{p.end:,}, where the loss sits at {p.loss:.4f})"
+    later = [q for q in res.plateaus if q is not res.stop_plateau]
+    if later:
+        head += "; " + "; ".join(
+            f"{'another plateau' if res.stop_plateau else 'a plateau'} at {q.loss:.4f} over epochs {q.start + 1:,}–"
+            f"{q.end:,}{'' if q.left else ', still on it at the end'}"
+            for q in later
+        )
     same = (
         f"; a real MLPClassifier with those defaults stopped at epoch {res.sklearn_stop:,}"
         if res.sklearn_stop == res.replica_stop
