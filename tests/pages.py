@@ -43,3 +43,17 @@ def verdict(at: AppTest, claim_id: str) -> str:
 def finding(at: AppTest, claim_id: str) -> str:
     """What the computation shows, as the claim box says it."""
     return next(m.value for m in claim_box(at, claim_id).markdown if m.value.startswith("**What the computation"))
+
+
+def axis_titles(spec) -> dict[str, set]:
+    """The x and y axis titles set anywhere in a spec (layers and concatenations included)."""
+    found = {"x": set(), "y": set()}
+    for channel in found:
+        enc = spec.get("encoding", {}).get(channel)
+        if isinstance(enc, dict) and enc.get("title"):
+            found[channel].add(enc["title"])
+    for key in ("layer", "hconcat", "vconcat"):
+        for part in spec.get(key, []):
+            for channel, titles in axis_titles(part).items():
+                found[channel] |= titles
+    return found

@@ -12,7 +12,7 @@ from explainer.core import store
 from explainer.core.analyses import local_minimum as analysis
 from explainer.core.claims import CLAIMS
 from explainer.sections.local_minimum import figures, words
-from pages import finding, run, texts, verdict
+from pages import axis_titles, finding, run, texts, verdict
 
 SLUG = "local-minimum"
 
@@ -73,20 +73,6 @@ def test_another_seed_computes_the_grid_live_and_judges_it():
     assert verdict(at, "minibatch-escape") == expected.verdict
     assert expected.summary in finding(at, "minibatch-escape")
     assert not at.get("progress")  # the progress bar is gone once the grid is done
-
-
-def axis_titles(spec) -> dict[str, set]:
-    """The x and y axis titles set anywhere in a spec (layers and concatenations included)."""
-    found = {"x": set(), "y": set()}
-    for channel in found:
-        enc = spec.get("encoding", {}).get(channel)
-        if isinstance(enc, dict) and enc.get("title"):
-            found[channel].add(enc["title"])
-    for key in ("layer", "hconcat", "vconcat"):
-        for part in spec.get(key, []):
-            for channel, titles in axis_titles(part).items():
-                found[channel] |= titles
-    return found
 
 
 def test_every_chart_is_a_valid_spec_with_titles_and_axis_titles():

@@ -14,7 +14,7 @@ from explainer.core.claims import CLAIMS
 from explainer.sections.overfitting import figures, words
 from explainer.sections.overfitting.page import SECTION
 from explainer.ui.section import Context
-from pages import finding, run, texts, verdict
+from pages import axis_titles, finding, run, texts, verdict
 
 SLUG = "overfitting"
 CLAIM = "global-minimum-overfits"
@@ -67,19 +67,6 @@ def test_a_link_with_a_bad_value_falls_back_with_a_notice():
     at = run(section=SLUG, **{f"{SLUG}.width": "7"})
     assert any("Hidden units" in w.value for w in at.warning)
     assert at.select_slider(key=f"{SLUG}.width").value == analysis.DEFAULT_CURVE.width
-
-
-def axis_titles(spec) -> dict[str, set]:
-    found = {"x": set(), "y": set()}
-    for channel in found:
-        enc = spec.get("encoding", {}).get(channel)
-        if isinstance(enc, dict) and enc.get("title"):
-            found[channel].add(enc["title"])
-    for key in ("layer", "hconcat", "vconcat"):
-        for part in spec.get(key, []):
-            for channel, titles in axis_titles(part).items():
-                found[channel] |= titles
-    return found
 
 
 def test_every_chart_is_a_valid_spec_with_titles_and_axis_titles():

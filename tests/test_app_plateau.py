@@ -14,7 +14,7 @@ from explainer.core.claims import CLAIMS
 from explainer.core.claims import plateau as ledger
 from explainer.sections.plateau import figures, page, words
 from explainer.ui.section import Context
-from pages import finding, run, texts, verdict
+from pages import axis_titles, finding, run, texts, verdict
 
 SLUG = "plateau"
 
@@ -82,19 +82,6 @@ def test_another_seed_computes_live_and_judges_it():
     assert expected.summary in finding(at, "plateau-traps-small-nets")
     assert words.stop_caption(analysis.stop_run(dataclasses.replace(analysis.DEFAULT_STOP, seed=1))) in texts(at)
     assert not at.get("progress")
-
-
-def axis_titles(spec) -> dict[str, set]:
-    found = {"x": set(), "y": set()}
-    for channel in found:
-        enc = spec.get("encoding", {}).get(channel)
-        if isinstance(enc, dict) and enc.get("title"):
-            found[channel].add(enc["title"])
-    for key in ("layer", "hconcat", "vconcat"):
-        for part in spec.get(key, []):
-            for channel, titles in axis_titles(part).items():
-                found[channel] |= titles
-    return found
 
 
 def test_every_chart_is_a_valid_spec_with_titles_and_axis_titles():

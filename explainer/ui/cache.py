@@ -18,3 +18,36 @@ def viewed(result, *makers):
     """``(result, *[make(result) for make in makers])``: an analysis result with the figures
     drawn from it, the usual body of a section's one-line cached wrapper."""
     return (result, *(make(result) for make in makers))
+
+
+def computed(name: str, settings, run, text: str, *, progress: bool = True):
+    """The precomputed result ``name`` at ``settings``: read from its file when the settings are
+    its defaults, otherwise computed by ``run`` under a progress bar (``run(settings,
+    progress=...)``, called with the share done) or, for ``progress=False``, a status box
+    (``run(settings)``).
+
+    Call it inside a cached function: the bar is made and removed there, so a cache hit replays
+    nothing visible."""
+    from explainer.core import store
+
+    found = store.stored(name)
+    if found is not None and found[0] == settings:
+        return found[1]
+    if not progress:
+        slot = st.empty()
+        with slot.status(text, expanded=False):
+            out = run(settings)
+        slot.empty()
+        return out
+    bar = st.progress(0.0, text=text)
+    shown = [0.0]
+
+    def report(share: float) -> None:
+        if share - shown[0] >= 0.02 or share >= 1:
+            shown[0] = share
+            bar.progress(min(float(share), 1.0), text=text)
+
+    try:
+        return run(settings, progress=report)
+    finally:
+        bar.empty()

@@ -16,7 +16,7 @@ from explainer.core.analyses import local_minimum as analysis
 from explainer.core.claims import local_minimum as ledger
 from explainer.sections.local_minimum import figures, words
 from explainer.ui import controls as ui
-from explainer.ui.cache import cached, viewed
+from explainer.ui.cache import cached, computed, viewed
 from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart
 from explainer.ui.section import ARTICLE, Context, Section
@@ -67,27 +67,6 @@ NOISE = ui.Control(
 CONTROLS = (VALLEY, BATCH, STEP_SIZE, NOISE)
 
 
-def _computed(name: str, settings, run, text: str):
-    """``name``'s result at ``settings``: read from its file at the defaults, otherwise computed by
-    ``run(settings, progress=...)`` under a progress bar. (Call inside a cached function: the bar
-    is made and removed there, so a cache hit replays nothing visible.)"""
-    found = store.stored(name)
-    if found is not None and found[0] == settings:
-        return found[1]
-    bar = st.progress(0.0, text=text)
-    shown = [0.0]
-
-    def report(share: float) -> None:
-        if share - shown[0] >= 0.02 or share >= 1:
-            shown[0] = share
-            bar.progress(min(float(share), 1.0), text=text)
-
-    try:
-        return run(settings, progress=report)
-    finally:
-        bar.empty()
-
-
 # ----- cached wrappers (every input is an argument) ----------------------------------------------
 
 
@@ -98,7 +77,7 @@ def valley_view(settings: analysis.ValleySettings):
 
 @cached()
 def wells_view(settings: analysis.WellsSettings):
-    res = _computed(
+    res = computed(
         analysis.WELLS,
         settings,
         analysis.wells_escape,
@@ -118,7 +97,7 @@ def double_well_view(settings: analysis.DoubleWellSettings, paths: analysis.Path
 
 @cached()
 def network_view(settings: analysis.NetSettings):
-    res = _computed(
+    res = computed(
         analysis.NETWORK,
         settings,
         analysis.network_seeds,

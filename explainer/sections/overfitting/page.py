@@ -16,7 +16,7 @@ from explainer.core.analyses import overfitting as analysis
 from explainer.core.claims import overfitting as ledger
 from explainer.sections.overfitting import figures, words
 from explainer.ui import controls as ui
-from explainer.ui.cache import cached
+from explainer.ui.cache import cached, computed
 from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart
 from explainer.ui.section import ARTICLE, Context, Section
@@ -53,47 +53,26 @@ ITERATIONS = ui.Control(
 CONTROLS = (WIDTH, ALPHA, ITERATIONS)
 
 
-def _computed(name: str, settings, run, text: str):
-    """``name``'s result at ``settings``: read from its file at the defaults, otherwise computed by
-    ``run(settings, progress=...)`` under a progress bar. (Call inside a cached function: the bar
-    is made and removed there, so a cache hit replays nothing visible.)"""
-    found = store.stored(name)
-    if found is not None and found[0] == settings:
-        return found[1]
-    bar = st.progress(0.0, text=text)
-    shown = [0.0]
-
-    def report(share: float) -> None:
-        if share - shown[0] >= 0.02 or share >= 1:
-            shown[0] = share
-            bar.progress(min(float(share), 1.0), text=text)
-
-    try:
-        return run(settings, progress=report)
-    finally:
-        bar.empty()
-
-
 # ----- cached wrappers (every input is an argument) ----------------------------------------------
 
 
 @cached()
 def curve_view(settings: analysis.CurveSettings):
     name = analysis.REGULARISED if settings == store.DEFAULTS[analysis.REGULARISED][1] else analysis.CURVE
-    fit = _computed(name, settings, analysis.curve_fit, f"Training a {settings.width}-unit network…")
+    fit = computed(name, settings, analysis.curve_fit, f"Training a {settings.width}-unit network…")
     return (fit, figures.errors(fit), figures.fits(fit)) if fit.finite else (fit, None, None)
 
 
 @cached()
 def labels_view(settings: analysis.LabelsSettings):
-    res = _computed(analysis.LABELS, settings, analysis.labels_fit, "Fitting true and random labels…")
+    res = computed(analysis.LABELS, settings, analysis.labels_fit, "Fitting true and random labels…")
     return res, figures.labels(res)
 
 
 @cached()
 def sharp_view(settings: analysis.SharpSettings):
     runs = len(settings.batch_sizes) * settings.runs
-    res = _computed(analysis.SHARP, settings, analysis.sharp_runs, f"Training {runs} networks and their Hessians…")
+    res = computed(analysis.SHARP, settings, analysis.sharp_runs, f"Training {runs} networks and their Hessians…")
     return res, figures.sharpness(res), figures.minima(res)
 
 

@@ -11,12 +11,12 @@ import dataclasses
 
 import streamlit as st
 
-from explainer.core import claims, store
+from explainer.core import claims
 from explainer.core.analyses import plateau as analysis
 from explainer.core.claims import plateau as ledger
 from explainer.sections.plateau import figures, words
 from explainer.ui import controls as ui
-from explainer.ui.cache import cached
+from explainer.ui.cache import cached, computed
 from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart
 from explainer.ui.section import ARTICLE, Context, Section
@@ -68,33 +68,6 @@ WIDTH = ui.Control(
 CONTROLS = (DEPTH, INIT, STEP_SIZE, METHOD, ACTIVATION, WIDTH)
 
 
-def _computed(name: str, settings, run, text: str, *, progress: bool = True):
-    """``name``'s result at ``settings``: read from its file at the defaults, otherwise computed by
-    ``run`` under a progress bar (``run(settings, progress=...)``) or a status box. (Call inside a
-    cached function: the bar is made and removed there, so a cache hit replays nothing visible.)"""
-    found = store.stored(name)
-    if found is not None and found[0] == settings:
-        return found[1]
-    if not progress:
-        slot = st.empty()
-        with slot.status(text, expanded=False):
-            out = run(settings)
-        slot.empty()
-        return out
-    bar = st.progress(0.0, text=text)
-    shown = [0.0]
-
-    def report(share: float) -> None:
-        if share - shown[0] >= 0.02 or share >= 1:
-            shown[0] = share
-            bar.progress(min(float(share), 1.0), text=text)
-
-    try:
-        return run(settings, progress=report)
-    finally:
-        bar.empty()
-
-
 # ----- cached wrappers (every input is an argument) ----------------------------------------------
 
 
@@ -106,7 +79,7 @@ def product_view(settings: analysis.RunSettings):
 
 @cached()
 def escape_grid_view(settings: analysis.EscapeSettings):
-    res = _computed(analysis.ESCAPE, settings, analysis.escape_grid, "Timing every start, depth and optimiser…")
+    res = computed(analysis.ESCAPE, settings, analysis.escape_grid, "Timing every start, depth and optimiser…")
     return res, SLOW.judge(ledger.slow_evidence(res))
 
 
@@ -118,7 +91,7 @@ def escape_view(settings: analysis.EscapeSettings, depth: int, u0: float, method
 
 @cached()
 def xor_view(settings: analysis.XorSettings):
-    res = _computed(
+    res = computed(
         analysis.XOR,
         settings,
         analysis.xor_failures,
@@ -129,13 +102,13 @@ def xor_view(settings: analysis.XorSettings):
 
 @cached()
 def failed_view(settings: analysis.FailedSettings):
-    res = _computed(analysis.FAILED, settings, analysis.failed_run, "Finding a failed run…", progress=False)
+    res = computed(analysis.FAILED, settings, analysis.failed_run, "Finding a failed run…", progress=False)
     return res, figures.failed(res) if res.random_state is not None else None
 
 
 @cached()
 def stop_view(settings: analysis.StopSettings):
-    res = _computed(analysis.STOP, settings, analysis.stop_run, "Training a network 3,000 epochs…", progress=False)
+    res = computed(analysis.STOP, settings, analysis.stop_run, "Training a network 3,000 epochs…", progress=False)
     return res, figures.stop(res)
 
 
