@@ -14,7 +14,7 @@ from explainer.core.optimize import METHODS
 from explainer.core.surfaces import SURFACES
 from explainer.sections.critical_points import figures, words
 from explainer.ui import controls as ui
-from explainer.ui.cache import cached, viewed
+from explainer.ui.cache import cached
 from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart
 from explainer.ui.section import ARTICLE, Context, Section
@@ -72,16 +72,20 @@ NOISE = ui.Control(
 CONTROLS = (SURFACE, METHOD, STEP_SIZE, STEPS, GRID, NOISE)
 
 
-# ----- the cached wrapper (every input is an argument) ----------------------------------------------
-
-
-def _judged(res: analysis.Basins) -> claims.ClaimResult:
-    return CLAIM.judge(vanishing.evidence(res))
+# ----- the cached wrappers (every input is an argument) ---------------------------------------------
 
 
 @cached(show_spinner="Descending from every start on the grid…")
+def basins_view(settings: analysis.Settings) -> tuple[analysis.Basins, claims.ClaimResult]:
+    """The grid's result and the claim judged on it (what the closing table reads, without the charts)."""
+    res = analysis.basins(settings)
+    return res, CLAIM.judge(vanishing.evidence(res))
+
+
+@cached()
 def grid_view(settings: analysis.Settings):
-    return viewed(analysis.basins(settings), _judged, figures.basin_map, figures.end_counts, figures.example)
+    res, verdict = basins_view(settings)
+    return res, verdict, figures.basin_map(res), figures.end_counts(res), figures.example(res)
 
 
 # ----- the parts of the page ------------------------------------------------------------------------
@@ -162,7 +166,7 @@ def _example_part(res: analysis.Basins, example_fig) -> None:
 
 
 def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:
-    return (grid_view(dataclasses.replace(_D, seed=ctx.seed))[1],)
+    return (basins_view(dataclasses.replace(_D, seed=ctx.seed))[1],)
 
 
 def render(ctx: Context) -> None:

@@ -16,7 +16,7 @@ from explainer.core.analyses import overfitting as analysis
 from explainer.core.claims import overfitting as ledger
 from explainer.sections.overfitting import figures, words
 from explainer.ui import controls as ui
-from explainer.ui.cache import cached, computed
+from explainer.ui.cache import cached, computed, viewed
 from explainer.ui.claims import claim_box
 from explainer.ui.display import show_chart
 from explainer.ui.section import ARTICLE, Context, Section
@@ -57,23 +57,40 @@ CONTROLS = (WIDTH, ALPHA, ITERATIONS)
 
 
 @cached()
-def curve_view(settings: analysis.CurveSettings):
+def curve_result(settings: analysis.CurveSettings) -> analysis.CurveFit:
     name = analysis.REGULARISED if settings == store.DEFAULTS[analysis.REGULARISED][1] else analysis.CURVE
-    fit = computed(name, settings, analysis.curve_fit, f"Training a {settings.width}-unit network…")
+    return computed(name, settings, analysis.curve_fit, f"Training a {settings.width}-unit network…")
+
+
+@cached()
+def labels_result(settings: analysis.LabelsSettings) -> analysis.LabelsFit:
+    return computed(analysis.LABELS, settings, analysis.labels_fit, "Fitting true and random labels…")
+
+
+@cached()
+def sharp_result(settings: analysis.SharpSettings) -> analysis.SharpRuns:
+    runs = len(settings.batch_sizes) * settings.runs
+    return computed(analysis.SHARP, settings, analysis.sharp_runs, f"Training {runs} networks and their Hessians…")
+
+
+# The views add the charts to the results above; the claim (and the closing table) reads the
+# results alone.
+
+
+@cached()
+def curve_view(settings: analysis.CurveSettings):
+    fit = curve_result(settings)
     return (fit, figures.errors(fit), figures.fits(fit)) if fit.finite else (fit, None, None)
 
 
 @cached()
 def labels_view(settings: analysis.LabelsSettings):
-    res = computed(analysis.LABELS, settings, analysis.labels_fit, "Fitting true and random labels…")
-    return res, figures.labels(res)
+    return viewed(labels_result(settings), figures.labels)
 
 
 @cached()
 def sharp_view(settings: analysis.SharpSettings):
-    runs = len(settings.batch_sizes) * settings.runs
-    res = computed(analysis.SHARP, settings, analysis.sharp_runs, f"Training {runs} networks and their Hessians…")
-    return res, figures.sharpness(res), figures.minima(res)
+    return viewed(sharp_result(settings), figures.sharpness, figures.minima)
 
 
 @cached()
@@ -84,10 +101,7 @@ def verdict_view(
     sharp: analysis.SharpSettings,
 ):
     evidence = ledger.evidence(
-        curve_view(curve)[0],
-        curve_view(regularised)[0],
-        labels_view(labels)[0],
-        sharp_view(sharp)[0],
+        curve_result(curve), curve_result(regularised), labels_result(labels), sharp_result(sharp)
     )
     return CLAIM.judge(evidence)
 

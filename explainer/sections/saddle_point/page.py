@@ -73,31 +73,43 @@ CONTROLS = (METHOD, STEP_SIZE, OFFSET, STEPS, NOISE, INIT)
 
 
 @cached()
+def result(name: str, settings):
+    """One analysis result (precomputed at the defaults): shared by the views and the verdicts."""
+    return store.result(name, settings)
+
+
+def _probability_verdict(res: sp.SaddleProbability) -> claims.ClaimResult:
+    return ledger.PROBABILITY.judge(ledger.probability_evidence(res))
+
+
+def _downhill_verdict(res: sp.DownhillDirections, race: sp.SaddleRace) -> claims.ClaimResult:
+    return ledger.DOWNHILL.judge(ledger.downhill_evidence(res, race))
+
+
+def _stall_verdict(census: sp.Census, stall: sp.NetworkStall) -> claims.ClaimResult:
+    return ledger.STALL.judge(ledger.stall_evidence(census, stall))
+
+
+@cached()
 def probability_view(settings: sp.ProbabilitySettings):
-    res = store.result(sp.PROBABILITY, settings)
-    return viewed(
-        res, figures.probability, figures.big_n, lambda r: ledger.PROBABILITY.judge(ledger.probability_evidence(r))
-    )
+    return viewed(result(sp.PROBABILITY, settings), figures.probability, figures.big_n, _probability_verdict)
 
 
 @cached()
 def pair_view(settings: sp.PairSettings):
-    res = store.result(sp.PAIR, settings)
-    return viewed(res, figures.saddle_maps, figures.distances)
+    return viewed(result(sp.PAIR, settings), figures.saddle_maps, figures.distances)
 
 
 @cached()
 def downhill_view(settings: sp.DownhillSettings, race_settings: sp.RaceSettings):
-    res, race = store.result(sp.DOWNHILL, settings), store.result(sp.RACE, race_settings)
-    verdict = ledger.DOWNHILL.judge(ledger.downhill_evidence(res, race))
-    return res, race, figures.by_k(res), figures.by_curvature(res), figures.race(race), verdict
+    res, race = result(sp.DOWNHILL, settings), result(sp.RACE, race_settings)
+    return res, race, figures.by_k(res), figures.by_curvature(res), figures.race(race), _downhill_verdict(res, race)
 
 
 @cached()
 def network_view(stall_settings: sp.StallSettings, census_settings: sp.CensusSettings):
-    stall, census = store.result(sp.STALL, stall_settings), store.result(sp.CENSUS, census_settings)
-    verdict = ledger.STALL.judge(ledger.stall_evidence(census, stall))
-    return stall, census, figures.stall_curves(stall), figures.census(census), verdict
+    stall, census = result(sp.STALL, stall_settings), result(sp.CENSUS, census_settings)
+    return stall, census, figures.stall_curves(stall), figures.census(census), _stall_verdict(census, stall)
 
 
 def _computed(view, name: str, settings, default, *rest, label: str):
@@ -215,10 +227,16 @@ def _network_part(form: ui.Form, ctx: Context) -> None:
 
 
 def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:
-    probability = probability_view(dataclasses.replace(sp.DEFAULT_PROBABILITY, seed=ctx.seed))[-1]
-    downhill = downhill_view(dataclasses.replace(sp.DEFAULT_DOWNHILL, seed=ctx.seed), sp.DEFAULT_RACE)[-1]
-    stall = network_view(dataclasses.replace(sp.DEFAULT_STALL, seed=ctx.seed), sp.DEFAULT_CENSUS)[-1]
-    return probability, downhill, stall
+    """The claims at the section's defaults for ``ctx.seed``, from the results the views draw (no charts)."""
+    seeded = {
+        name: dataclasses.replace(store.DEFAULTS[name][1], seed=ctx.seed)
+        for name in (sp.PROBABILITY, sp.DOWNHILL, sp.STALL)
+    }
+    return (
+        _probability_verdict(result(sp.PROBABILITY, seeded[sp.PROBABILITY])),
+        _downhill_verdict(result(sp.DOWNHILL, seeded[sp.DOWNHILL]), result(sp.RACE, sp.DEFAULT_RACE)),
+        _stall_verdict(result(sp.CENSUS, sp.DEFAULT_CENSUS), result(sp.STALL, seeded[sp.STALL])),
+    )
 
 
 def render(ctx: Context) -> None:
