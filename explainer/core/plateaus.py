@@ -35,6 +35,8 @@ from itertools import product
 import numpy as np
 from scipy.integrate import quad
 
+from explainer.core.stalls import true_runs
+
 #: Loss below which a run of the product model has left its plateau (``|1 - w_1...w_D| < 0.32``).
 TARGET = 0.05
 #: Momentum coefficient and Adam's constants, as in :mod:`explainer.core.optimize`.
@@ -247,12 +249,6 @@ def log_slopes(losses, span: float = LOG_SPAN) -> np.ndarray:
     return (L[first] - L[later]) / np.log((later + 1) / (first + 1))
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate([[False], mask, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
 def find_plateaus(
     losses,
     grad_norms=None,
@@ -287,7 +283,7 @@ def find_plateaus(
     shortest = max(int(window), math.ceil(long * n))
     found: list[Plateau] = []
 
-    for a, b in _runs(quiet):
+    for a, b in true_runs(quiet):
         if b - a < shortest:
             continue
         # the level: the loss the stretch dwells at, the centre of the densest band of its values
@@ -296,7 +292,7 @@ def find_plateaus(
         count = np.searchsorted(v, v + width, side="right") - np.searchsorted(v, v - width, side="left")
         level = float(v[int(np.argmax(count))])
         near = np.abs(L[a:b] - level) <= width
-        for i, j in _runs(near):
+        for i, j in true_runs(near):
             i, j = a + i, a + j
             if j - i < shortest:
                 continue

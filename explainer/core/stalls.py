@@ -50,7 +50,7 @@ def label(stall: Stall, ground: Ground, loss_tol: float, near: float = np.inf) -
     return replace(stall, kind=kind, index=ground.index, eigenvalues=ground.eigenvalues)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open ``(start, end)`` of every run of ``True`` in a boolean vector."""
     padded = np.concatenate([[False], mask, [False]])
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
@@ -110,13 +110,13 @@ def find_stalls(
     # carry each quiet stretch on through that look-ahead while the gradient stays small.
     small = grads < grad_tol
     stretched = quiet.copy()
-    for _, end in _runs(quiet):
+    for _, end in true_runs(quiet):
         stop, limit = end, min(end + window, n)
         while stop < limit and small[stop]:
             stop += 1
         stretched[end:stop] = True
     stalls = []
-    for start, end in _runs(stretched):
+    for start, end in true_runs(stretched):
         if end - start < window:
             continue
         at = start + int(np.argmin(grads[start:end]))
