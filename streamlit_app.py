@@ -6,7 +6,9 @@ fragment per section (so a control reruns its own section only).
 
 import streamlit as st
 
-st.set_page_config(page_title="Escaping the traps", layout="wide")
+# The contents start folded away: in an 820-pixel window (a tablet, a blog's iframe) an open sidebar
+# takes 300 of them and squeezes every two-column row; the arrow at the top left opens it.
+st.set_page_config(page_title="Escaping the traps", layout="wide", initial_sidebar_state="collapsed")
 
 # On a fresh server the first visitor waits about two seconds while scikit-learn, Altair and
 # pandas import: say so. (Drawing this before those imports also makes Streamlit's one-off

@@ -20,9 +20,14 @@ def run(**params) -> AppTest:
     return at
 
 
+def _unsmall(text: str) -> str:
+    """A caption's words without its ``:small[...]`` wrapper (see ``explainer.ui.display.note``)."""
+    return text[len(":small[") : -1] if text.startswith(":small[") and text.endswith("]") else text
+
+
 def texts(at) -> str:
     """Every markdown, caption and alert on the page (or in a block of it), one per line."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts = [_unsmall(m.value) for m in at.markdown] + [c.value for c in at.caption]
     for box in ("success", "warning", "error", "info"):
         parts += [b.value for b in getattr(at, box)]
     return "\n".join(parts)

@@ -120,3 +120,22 @@ def test_repeated_section_parameter_is_reported():
     assert not at.exception
     assert [h.value for h in at.header] == [f"{len(SECTIONS)} · {SECTIONS[-1].title}"]
     assert any("names `section` 2 times" in w.value for w in at.warning)
+
+
+def test_a_claim_box_leads_with_its_finding_and_folds_the_numbers_away():
+    from explainer.core.claims import CLAIMS
+    from explainer.ui.claims import FOUND, NUMBERS
+    from pages import claim_box, finding, verdict
+
+    at = run(section="local-minimum")
+    for claim_id in ("minibatch-escape", "depth-vs-samples"):
+        expected = CLAIMS[claim_id].check(0)
+        box = claim_box(at, claim_id)
+        lines = [m.value for m in box.markdown]
+        lead = next(i for i, v in enumerate(lines) if v.startswith(f"**{FOUND} —**"))
+        numbers = next(i for i, v in enumerate(lines) if v.startswith("**What the computation shows**"))
+        assert lines[lead] == f"**{FOUND} —** {expected.finding}" and lead < numbers
+        fold = next(e for e in box.expander if e.label == NUMBERS)
+        assert fold.proto.expanded is False  # closed until the reader opens it
+        assert expected.summary in "\n".join(m.value for m in fold.markdown)
+        assert expected.summary in finding(at, claim_id) and verdict(at, claim_id) == expected.verdict

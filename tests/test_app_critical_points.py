@@ -19,11 +19,11 @@ SLUG = "critical-points"
 
 
 def _counts_caption(at) -> str:
+    # Chart captions are read wherever the page puts them (a caption or markdown).
     return next(
-        c.value
-        for c in at.caption
-        if (c.value.startswith("Of ") and " starts, " in c.value)
-        or re.match(r"All [\d,]+ runs .* after at most", c.value)
+        t
+        for t in texts(at).split("\n")
+        if (t.startswith("Of ") and " starts, " in t) or re.match(r"All [\d,]+ runs .* after at most", t)
     )
 
 

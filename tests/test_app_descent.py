@@ -40,7 +40,7 @@ def test_a_large_step_diverges_and_the_page_says_where():
     step = int(re.search(r"Diverged at step (\d+)", _run_box(at)).group(1))
     assert 1 <= step < 100
     assert verdict(at, CLAIM) == "not judged"  # the grid at this step size blows up too
-    sweep = next(c.value for c in at.caption if "fastest step size" in c.value)
+    sweep = next(t for t in texts(at).split("\n") if "fastest step size" in t)
     assert "upward the run diverges" in sweep
 
 
@@ -86,7 +86,7 @@ def test_every_descent_surface_survives_extreme_step_sizes(lr):
 def test_the_saddle_aside_is_computed_only_when_opened(page):
     assert not any("lingers" in c.value for c in page.caption)
     at = run(section="descent", **{"descent.why": "true"})
-    aside = next(c.value for c in at.caption if "lingers" in c.value)
+    aside = next(t for t in texts(at).split("\n") if "lingers" in t)
     # Started 1e-12 off the ridge line, descent escapes after about ln(1e12)/ln(1 + 2 lr) steps.
     steps = int(re.search(r"10⁻¹² off it, it lingers (\d+) steps", aside).group(1))
     assert abs(steps - np.log(1e12) / np.log(1.04)) < 5
@@ -108,3 +108,52 @@ def test_the_network_step_size_control_dissects_another_step():
     lesson = analysis.network_lesson(analysis.LessonSettings(seed=0, lr=30.0))
     assert words.gradient_step(lesson.update) in texts(at)
     assert "a step this long goes far past the ground the slope describes" in texts(at)
+
+
+# ----- issue 11: the reader's choices stand out, oscillation is named, the optimiser race -----------
+
+
+def _specs(at) -> list[dict]:
+    import json
+
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def _subtitle(spec: dict) -> str:
+    sub = spec["title"]["subtitle"]
+    return " ".join(sub) if isinstance(sub, list) else sub
+
+
+def _lesson_spec(at) -> dict:
+    return next(s for s in _specs(at) if s.get("title", {}).get("text") == "One network, four step sizes")
+
+
+def test_the_chosen_network_step_size_is_the_bold_curve(page):
+    before = _lesson_spec(page)
+    assert "bold: yours (0.3)" in _subtitle(before)
+    assert before["encoding"]["strokeWidth"]["condition"]["test"] == 'datum.lr == "0.3 (yours)"'
+    at = run(section="descent")
+    at.segmented_control(key="descent.net_lr").set_value(3.0).run()
+    after = _lesson_spec(at)
+    assert after["encoding"]["strokeWidth"]["condition"]["test"] == 'datum.lr == "3 (yours)"'
+    assert after["encoding"]["opacity"]["value"] < after["encoding"]["opacity"]["condition"]["value"] == 1
+    assert "bold: yours (3)" in _subtitle(after)
+    assert "The bold curve is yours, step size 3" in texts(at)
+
+
+def test_a_run_bouncing_across_a_valley_is_named_oscillation_with_its_cause():
+    at = run(section="descent", **{"descent.surface": "four-traps", "descent.x0": "-1.8", "descent.y0": "2.6"})
+    at.select_slider(key="descent.lr").set_value(0.7).run()
+    box = _run_box(at)
+    assert "**oscillates**" in box and "no resting place" not in box.replace("That is no resting place", "")
+    assert "0.7 × 3.75 = 2.63, above 2" in box and "2/λ_max = 0.533" in box
+    assert "From step 11 (dashed line) the run oscillates across a valley" in texts(at)
+
+
+def test_the_race_has_six_rows_from_the_readers_start(page):
+    frame = next(d.value for d in page.dataframe if "optimiser" in d.value.columns)
+    assert len(frame) == 6
+    res = analysis.race(analysis.DEFAULT_RACE)
+    assert list(frame["steps"]) == [res.steps(m) for m in res.methods]
+    assert dict(zip(frame["optimiser"], frame["ended"], strict=True))["Nesterov momentum"] == "global minimum"
+    assert words.race_caption(res) in texts(page)

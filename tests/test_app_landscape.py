@@ -132,14 +132,14 @@ def test_the_weight_redraws_its_own_cuts_in_a_nested_fragment(monkeypatch):
     monkeypatch.setattr(section.st, "fragment", lambda body: fragments.append(body.__name__) or fragment(body))
     at = run(section="landscape", **{"landscape.epochs": "10"})
     assert fragments == ["draw", "_weight_cuts"]  # the section's own fragment, and the weight's inside it
-    before = [c.value for c in at.caption]
+    before = [m.value for m in at.markdown] + [c.value for c in at.caption]  # findings may be either
     at.number_input(key="landscape.weight").set_value(5).run()
     assert not at.exception
     s = dataclasses.replace(analysis.DEFAULT, epochs=10, weight=5)
     cuts = analysis.weight_cuts(analysis.train(s), s)
     caption = words.axis_caption(cuts)
     assert "Your weight (input 1 → hidden 1 unit 5)" in caption and caption in texts(at)
-    after = [c.value for c in at.caption]
+    after = [m.value for m in at.markdown] + [c.value for c in at.caption]
     changed = [b for b, a in zip(before, after, strict=True) if a != b]
     assert len(changed) == 1 and "Your weight" in changed[0]  # only the weight's own caption moved
 
@@ -232,3 +232,92 @@ def test_the_default_view_reads_its_precomputed_parts_and_trains_nothing(monkeyp
     assert len(at.get("vega_lite_chart")) == 9 and verdict(at, CLAIM) == "refined"
     # What the stored parts say is what a fresh computation says.
     assert words.tally_caption(results["every"]) in texts(at) and words.fan_caption(results["fan"]) in texts(at)
+
+
+def test_a_weight_typed_beyond_the_range_is_clamped_with_a_notice_and_the_link_holds_it():
+    # Streamlit's own bounded field would drop 5000 without a word; ours clamps it and says so.
+    at = run(section="landscape", **{"landscape.epochs": "10"})
+    field = at.number_input(key="landscape.weight")
+    assert field.max is None and field.min is None  # no bounds of Streamlit's own: we clamp
+    field.set_value(5000).run()
+    assert not at.exception
+    assert at.number_input(key="landscape.weight").value == analysis.N_PARAMS
+    notice = "5000 is above the largest weight, 4,417: cutting along weight 4,417."
+    assert notice in [i.value for i in at.info]
+    assert at.query_params["landscape.weight"] == str(analysis.N_PARAMS)
+    s = dataclasses.replace(analysis.DEFAULT, epochs=10, weight=analysis.N_PARAMS)
+    assert words.axis_caption(analysis.weight_cuts(analysis.train(s), s)) in texts(at)
+    at.number_input(key="landscape.weight").set_value(0).run()
+    assert at.number_input(key="landscape.weight").value == 1
+    assert "0 is below the smallest weight, 1: cutting along weight 1." in [i.value for i in at.info]
+    assert notice not in [i.value for i in at.info]
+    at.number_input(key="landscape.weight").set_value(12).run()
+    assert at.number_input(key="landscape.weight").value == 12
+    assert not [i.value for i in at.info if "weight" in i.value]  # an in-range value needs no notice
+
+
+def test_the_activation_control_is_named_for_what_it_picks():
+    at = run(section="landscape")
+    assert at.button_group(key="landscape.activation").label == "Activation of the hidden units"
+
+
+def test_a_change_computes_every_part_under_named_steps_before_drawing_any(monkeypatch):
+    # Never a new chart beside an old claim: every step runs (named on one progress bar) before the
+    # first chart or the claim box is drawn; a new data set trains first and says so.
+    events = []
+    step = section.Steps.__call__
+    monkeypatch.setattr(
+        section.Steps, "__call__", lambda self, label, run: events.append(label) or step(self, label, run)
+    )
+    draw = section.show_chart
+    monkeypatch.setattr(section, "show_chart", lambda *a, **k: events.append("draw") or draw(*a, **k))
+    box = section.claim_box
+    monkeypatch.setattr(section, "claim_box", lambda *a: events.append("claim") or box(*a))
+    at = run(section="landscape", **{"landscape.epochs": "10"})
+    events.clear()
+    at.selectbox(key="landscape.data").set_value("circles").run()
+    assert not at.exception
+    first_draw = min(events.index("draw"), events.index("claim"))
+    steps = events[:first_draw]
+    assert steps[0].startswith("training a 2-64-64-1 network (4,417 weights) for 10 epochs")
+    assert steps[1:] == list(section.STEPS)
+    assert all(e in ("draw", "claim") for e in events[first_draw:])
+    assert events.count("draw") == 9 and events.count("claim") == 1  # all nine charts, after the steps
+
+
+def test_in_the_browser_a_weight_typed_beyond_the_range_says_what_is_used_and_a_change_names_its_steps():
+    # Only a browser shows what Streamlit's own bounded field did (drop 5000 silently) and the
+    # progress bar while a change computes.
+    from pathlib import Path
+
+    from explainer.devserver import CHARTS_DRAWN_JS, CHROMIUM, CHROMIUM_ARGS, serve
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    with serve() as (url, _pid), sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
+        page = browser.new_page(viewport={"width": 820, "height": 1000})
+        page.goto(f"{url}/?section=landscape&landscape.epochs=10")
+        page.wait_for_function(CHARTS_DRAWN_JS, arg=9, timeout=120_000)
+        field = page.get_by_role("spinbutton", name="Weight to cut along")
+        field.fill("5000")
+        field.press("Enter")
+        notice = "5000 is above the largest weight, 4,417: cutting along weight 4,417."
+        page.wait_for_function(f"() => document.body.innerText.includes({notice!r})", timeout=60_000)
+        page.wait_for_function("() => window.location.search.includes('landscape.weight=4417')", timeout=30_000)
+        assert field.input_value() == "4417"
+        assert page.get_by_text("The link asked for").count() == 0  # the link echoes the field, no link notice
+        page.wait_for_function(CHARTS_DRAWN_JS, arg=9, timeout=60_000)
+        choose = page.locator('[data-testid="stSelectbox"]').first
+        choose.click()
+        page.keyboard.type("Circles")
+        page.keyboard.press("Enter")
+        bar = page.locator('[data-testid="stProgress"]')
+        bar.first.wait_for(timeout=30_000)
+        assert "Step " in bar.first.inner_text() and " of 8: " in bar.first.inner_text()
+        page.wait_for_function("() => window.location.search.includes('landscape.data=Circles')", timeout=30_000)
+        bar.first.wait_for(state="detached", timeout=120_000)
+        page.wait_for_function(CHARTS_DRAWN_JS, arg=9, timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()

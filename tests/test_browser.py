@@ -11,25 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from explainer.devserver import CHARTS_DRAWN_JS, CHROMIUM, CHROMIUM_ARGS, serve
+from explainer.devserver import CHARTS_DRAWN_JS, CHROMIUM
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with serve() as (url, _pid):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
-        yield b
-        b.close()
 
 
 def _settle(page, charts: int, timeout_ms: int = 120_000) -> None:
@@ -143,4 +129,24 @@ def test_bad_link_value_shows_a_notice_not_a_traceback(server, browser):
     notice = page.locator('[data-testid="stAlert"]').filter(has_text="banana")
     assert notice.count() == 1
     assert "Largest number of steps" in notice.inner_text()
+    page.close()
+
+
+def test_the_words_aside_defines_the_section_s_terms_in_plain_words(server, browser):
+    from explainer.sections.glossary import TERMS, USED
+    from explainer.ui.page import WORDS_LABEL
+
+    page = browser.new_page(viewport={"width": 820, "height": 900})
+    page.goto(f"{server}/?section=critical-points&embed=true")
+    _settle(page, charts=3)
+    page.get_by_role("button", name=WORDS_LABEL).click()
+    popover = page.locator('[data-testid="stPopoverBody"]')
+    popover.wait_for(timeout=10_000)
+    text = popover.inner_text()
+    used = USED["critical-points"]
+    assert "Hessian" in used and "saddle" in used
+    for name in used:  # every word the section uses, each with its own definition
+        assert f"{name}:" in text
+        assert TERMS[name].definition.split(" ")[0] in text
+    assert "Lanczos" not in used and "Lanczos:" not in text  # and only those
     page.close()

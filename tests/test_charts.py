@@ -10,17 +10,24 @@ import pandas as pd
 import pytest
 
 from explainer.charts import curves, maps
-from explainer.charts.theme import END_COLORS, STALL_COLORS, SWEEP_COLORS
+from explainer.charts.theme import END_COLORS, STALL_COLORS, SWEEP_COLORS, tint
 from explainer.core import kinds
 from explainer.core.contours import contour_segments, quantile_levels
 from explainer.core.surfaces import SURFACES
 
 
 def layers(spec: dict) -> list[dict]:
-    """Every single-view layer of a spec, depth first."""
+    """Every single-view layer of a spec, depth first (a view without data of its own gets its
+    enclosing layer's)."""
     found = []
     for layer in spec.get("layer", []):
-        found += layers(layer) if "layer" in layer else [layer]
+        if "layer" in layer:
+            inner = layers(layer)
+            if "data" in layer:
+                inner = [v if "data" in v else {**v, "data": layer["data"]} for v in inner]
+            found += inner
+        else:
+            found.append(layer)
     return found if "layer" in spec else [spec]
 
 
@@ -75,7 +82,7 @@ def map_spec(surface):
 
 def test_map_has_heat_contours_path_markers(map_spec, surface):
     kinds = [mark_type(v) for v in layers(map_spec)]
-    assert kinds == ["rect", "rule", "line", "line", "point", "point", "point"]
+    assert kinds == ["rect", "rule", "line", "line", "point", "point", "point", "point"]  # halo under markers
     heat, rules, _halo, path = layers(map_spec)[:4]
     assert fields(heat)["color"] == "loss"
     assert len(data_of(map_spec, heat)) == 21 * 21
@@ -134,7 +141,15 @@ def test_basin_layer_colours_follow_the_end_labels():
     spec = maps.compose([maps.basin_layer(cells, ((0, 2), (0, 1)))], bounds=((0, 2), (0, 1)), chart_title="B").to_dict()
     color = layers(spec)[0]["encoding"]["color"]
     assert color["scale"]["domain"] == [kinds.GLOBAL_MINIMUM, kinds.LOCAL_MINIMUM]  # in END_KINDS order
-    assert color["scale"]["range"] == [END_COLORS[kinds.GLOBAL_MINIMUM], END_COLORS[kinds.LOCAL_MINIMUM]]
+    # Each end's own colour, as an opaque pastel (no seams, the same on a light and a dark page).
+    assert color["scale"]["range"] == [
+        tint(END_COLORS[kinds.GLOBAL_MINIMUM], 0.35),
+        tint(END_COLORS[kinds.LOCAL_MINIMUM], 0.35),
+    ]
+    assert tint("#0072B2", 0.35) == "#59a3cd" and tint("#000000", 1.0) == "#ffffff"
+    # Opaque cells that overlap their neighbours a little: no seams (a mesh) between them.
+    assert layers(spec)[0]["mark"]["opacity"] == 1 and layers(spec)[0]["mark"]["clip"] is True
+    assert {t.get("as") for t in layers(spec)[0]["transform"]} >= {"x2", "y2"}
     # Data carry ids; the legend and the tooltip show the names.
     assert "local minimum" in color["legend"]["labelExpr"]
     assert any(t.get("calculate", "").endswith("[datum.end]") for t in layers(spec)[0]["transform"])
@@ -177,7 +192,7 @@ def test_lr_sweep_marks_the_stability_limit_and_the_choice():
     )
     spec = curves.lr_sweep(sweep, limit=0.667, chosen=0.1, chart_title="Step size").to_dict()
     views = layers(spec)
-    assert [mark_type(v) for v in views] == ["point", "rule", "text"]
+    assert [mark_type(v) for v in views] == ["point", "rule", "text", "text"]  # a label per colour
     color, shape = views[0]["encoding"]["color"], views[0]["encoding"]["shape"]
     assert color["scale"]["range"] == [SWEEP_COLORS[kinds.SWEEP_CONVERGED], SWEEP_COLORS[kinds.SWEEP_DIVERGED]]
     assert shape["scale"]["range"] == ["circle", "cross"]  # distinct markers per outcome, one legend
@@ -185,6 +200,9 @@ def test_lr_sweep_marks_the_stability_limit_and_the_choice():
     assert views[0]["encoding"]["x"]["scale"]["type"] == "log"
     labels = [r["label"] for r in data_of(spec, views[1])]
     assert labels == ["2/λ = 0.667", "yours: 0.1"]
+    # The labels take the theme's shade of their rule's colour, never a fixed one.
+    assert [v["mark"].get("style") for v in views[2:]] == ["note-vermillion", "note"]
+    assert not any("color" in v["mark"] or "fill" in v.get("encoding", {}) for v in views[2:])
     assert axis_titles(spec) == {"step size (learning rate, log)", "steps taken (log)"}
 
 

@@ -148,3 +148,102 @@ def test_best_fit_at_the_defaults_is_refined_by_the_shallow_valley():
     assert ends.count(kinds.LOCAL_MINIMUM) > 0 and ends.count(kinds.GLOBAL_MINIMUM) > 0
     assert result.evidence["share_not_global"] == pytest.approx(ends.count(kinds.LOCAL_MINIMUM) / len(ends))
     assert result.evidence["global_value"] == pytest.approx(-7 / 12)
+
+
+# ----- the finding a claim box leads with --------------------------------------------------------
+
+
+def _one_sentence(text: str) -> bool:
+    from explainer.core.claims.base import first_sentence
+
+    return first_sentence(text) == text and text.endswith(".") and "\n" not in text
+
+
+def test_every_claim_leads_with_a_one_sentence_finding_with_its_key_number(checked):
+    _, result, _ = checked
+    assert result.finding and _one_sentence(result.finding), result.finding
+    assert any(ch.isdigit() for ch in result.finding), result.finding
+    assert len(result.finding) < len(result.summary)
+    assert result.headline == result.finding
+
+
+def _all_global(e):
+    e["end_kind"] = [kinds.GLOBAL_MINIMUM if k in kinds.RESTED else k for k in e["end_kind"]]
+    e["share_not_global"] = 0.0
+
+
+def _still_sloping(e):
+    e["axis_downhill_end"] = 1000
+
+
+def _real_way_down(e):
+    e["eigen_drop"] = 10 * e["downhill_drop"]
+
+
+def _saddle_passed(e):
+    e["slowed"]["saddle"] = 0
+
+
+def _full_batch_escapes(e):
+    for row in e["escape_fraction"]:
+        row[-1] = 1.0
+
+
+def _shallower_with_samples(e):
+    e["barrier"] = e["barrier"][::-1]
+
+
+def _coin_flips(e):
+    e["z"] = [0.0 for _ in e["z"]]
+
+
+def _directions_do_nothing(e):
+    e["steps_by_k"] = [e["steps_by_k"][0]] * len(e["steps_by_k"])
+
+
+def _no_clear_link(e):
+    e["spearman_p"] = 0.5
+
+
+def _low_plateau(e):
+    e["plateau_loss"] = 0.1
+
+
+def _not_saturated(e):
+    e["saturated_share"] = 0.5
+
+
+def _no_harm(e):
+    e["test_late"] = 0.9 * e["test_early"]
+    e["test_acc_random"] = 0.9
+
+
+#: For each claim, changes to its default evidence that flip its verdict.
+FLIPS = {
+    "small-gradient-best-fit": [_all_global],
+    "every-cut-flat": [_still_sloping, _real_way_down],
+    "vanishing-gradient-places": [_saddle_passed],
+    "minibatch-escape": [_full_batch_escapes],
+    "depth-vs-samples": [_shallower_with_samples],
+    "saddle-probability": [_coin_flips],
+    "downhill-directions": [_directions_do_nothing],
+    "stall-is-saddle": [_no_clear_link],
+    "plateau-slow": [_low_plateau],
+    "plateau-traps-small-nets": [_not_saturated],
+    "global-minimum-overfits": [_no_harm],
+}
+
+
+def test_every_claim_has_evidence_here_that_flips_it():
+    assert set(FLIPS) == set(CLAIMS)
+
+
+@pytest.mark.parametrize(("claim_id", "flip"), [(c, f) for c, fs in FLIPS.items() for f in fs])
+def test_the_finding_follows_the_evidence_when_the_verdict_flips(claim_id, flip):
+    claim = CLAIMS[claim_id]
+    before = claim.check(0)
+    evidence = json.loads(json.dumps(before.evidence))
+    flip(evidence)
+    after = claim.judge(evidence)
+    assert after.verdict != before.verdict, (flip.__name__, after.verdict)
+    assert after.finding != before.finding and _one_sentence(after.finding), after.finding

@@ -320,7 +320,7 @@ def test_kicks_are_reported_for_perturbed_descent_only():
 
 def test_the_map_lists_its_critical_points_with_plurals():
     assert words.map_holds(make([kinds.GLOBAL_MINIMUM])) == (
-        "The four traps map has 1 global minimum, 1 local minimum, 2 saddles and 1 plateau (white marks on the map)."
+        "The four traps map has 1 global minimum, 1 local minimum, 2 saddles and 1 plateau (the marks on the map)."
     )
 
 
@@ -346,7 +346,7 @@ def test_the_map_names_its_maxima_as_its_legend_does():
     )
     assert (
         words.map_holds(res)
-        == "The Himmelblau map has 4 global minima, 4 saddles and 1 maximum (white marks on the map)."
+        == "The Himmelblau map has 4 global minima, 4 saddles and 1 maximum (the marks on the map)."
     )
 
 
@@ -359,7 +359,7 @@ def test_the_map_names_its_critical_points_by_the_legends_names():
     # Finding 6: the names come from kinds.END_NAMES, keyed by the ids the surfaces list.
     res = dataclasses.replace(make([kinds.GLOBAL_MINIMUM]), listed={kinds.LOCAL_MINIMUM: 1, kinds.PLATEAU: 2})
     assert words.map_holds(res) == (
-        f"The four traps map has 1 {kinds.END_NAMES[kinds.LOCAL_MINIMUM]} and 2 plateaus (white marks on the map)."
+        f"The four traps map has 1 {kinds.END_NAMES[kinds.LOCAL_MINIMUM]} and 2 plateaus (the marks on the map)."
     )
 
 
@@ -385,15 +385,15 @@ def test_a_crawl_along_a_valley_floor_is_not_an_escape_from_a_trap():
     )
     assert words.escape_caption(res) == (
         "4 runs stalled on a saddle and escaped after a median of 52 steps (longest 166); "
-        "2 runs crawled along a curved valley floor for up to 172 steps and went on down."
+        "2 runs crawled along a valley floor for up to 172 steps and went on down."
     )
 
 
 def test_a_valley_floor_example_is_titled_as_a_slow_stretch_and_its_ground_not_named():
     ex = example(kinds.STILL_MOVING, (stall(kinds.STALL_VALLEY, 0, 172),), (VALLEY,))
-    assert words.example_title(ex) == "The longest slow stretch: 172 steps crawling along a curved valley floor"
+    assert words.example_title(ex) == "The longest slow stretch: 172 steps crawling along a valley floor"
     caption = words.example_caption(make([kinds.STILL_MOVING], example=ex, end_grads=[0.3]))
-    assert "Steps 0–172: 172 steps on a curved valley floor, where the ground curves up in one direction" in caption
+    assert "Steps 0–172: 172 steps on a valley floor, where the ground curves up in one direction" in caption
     assert "downhill one way, uphill the other" not in caption  # no place it stopped at
 
 

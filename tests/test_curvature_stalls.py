@@ -200,3 +200,38 @@ def test_surface_stalls_on_the_saddle_escape():
     assert stalls[0].kind == "saddle" and stalls[0].index == 1
     assert stalls[0].escaped is True
     assert np.linalg.norm(run.positions[stalls[0].at]) < 0.03
+
+
+# ----- oscillation: bouncing across a valley -------------------------------------------------------
+
+
+def test_four_traps_at_step_0_7_oscillates_because_lr_times_curvature_exceeds_2():
+    from explainer.core.ground import map_scales
+    from explainer.core.optimize import descend
+    from explainer.core.stalls import surface_oscillation
+    from explainer.core.surfaces import SURFACES
+
+    surface = SURFACES["four-traps"]
+    scales = map_scales(surface)
+    run = descend(surface, (-1.8, 2.6), "gd", 0.7, 1000, tol=1e-6 * scales.slope)
+    osc = surface_oscillation(surface, run, scales, window=20)
+    assert osc is not None and osc.start == 11 and osc.end == 1001
+    assert abs(osc.curvature - 3.7514) < 1e-3 and abs(osc.product - 2.626) < 1e-2 and osc.product > 2
+    assert osc.valley == "global-minimum" and abs(osc.bound - 0.5331) < 1e-3
+    assert abs(osc.amplitude - 0.568) < 1e-2
+    # 0.5 is below the bound 2 / 3.75: the same start zig-zags in and converges, never named oscillation.
+    calm = descend(surface, (-1.8, 2.6), "gd", 0.5, 1000, tol=1e-6 * scales.slope)
+    assert calm.stop_reason == "converged" and surface_oscillation(surface, calm, scales, window=20) is None
+
+
+def test_bouncing_needs_reversing_steps_that_do_not_shrink():
+    from explainer.core.stalls import bouncing
+
+    k = np.arange(101)
+    steady = np.column_stack([(-1.0) ** k, np.zeros(101)])  # +1, -1, +1, ...: a 2-cycle
+    assert bouncing(steady, window=20) == (0, 101)
+    shrinking = np.column_stack([(-0.9) ** k, np.zeros(101)])  # a zig-zag that converges
+    assert bouncing(shrinking, window=20) is None
+    straight = np.column_stack([k * 0.1, np.zeros(101)])
+    assert bouncing(straight, window=20) is None
+    assert bouncing(steady[:15], window=20) is None  # too short to say

@@ -32,7 +32,7 @@ def test_a_censored_run_says_so_and_shows_no_escape():
 
 def test_no_plateau_with_one_weight_and_none_named():
     v = view(depth=1, u0=0.1)
-    assert v.plateau is None and "no long flat stretch" in words.product_caption(v)
+    assert v.plateau is None and "There is no plateau" in words.product_caption(v)
 
 
 def test_the_plateau_steps_are_named_with_the_last_step_included():
@@ -58,7 +58,7 @@ def test_several_plateaus_are_counted():
     v = view()
     extra = dataclasses.replace(v.plateau, start=v.plateau.end + 100, end=v.plateau.end + 120)
     two = dataclasses.replace(v, plateaus=(v.plateau, extra))
-    assert "(1 shorter flat stretch also shaded.)" in words.product_caption(two)
+    assert "(1 shorter plateau also shaded.)" in words.product_caption(two)
     assert "shorter" not in words.product_caption(v)
 
 

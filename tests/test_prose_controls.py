@@ -70,3 +70,17 @@ def test_follows_and_given_come_together():
 
 def test_fold_spells_its_numbers_like_the_rest_of_the_page():
     assert prose.fold(7.8e-5, 9.5e-6) == "fell 8.2-fold, from 7.8×10⁻⁵ to 9.5×10⁻⁶"
+
+
+def test_a_number_control_clamps_into_its_range_and_says_so():
+    weight = Control(
+        "t.weight", "Weight", "number", 1000, lo=1, hi=4417, step=1, noun="weight",
+        using=lambda w: f"cutting along weight {w:,}",
+    )  # fmt: skip
+    assert weight.clamp(5000) == 4417 and weight.clamp(-3) == 1 and weight.clamp(12) == 12
+    assert isinstance(weight.clamp(5000.0), int)
+    assert weight.clamp_notice(5000, 4417) == "5000 is above the largest weight, 4,417: cutting along weight 4,417."
+    assert weight.clamp_notice(0, 1) == "0 is below the smallest weight, 1: cutting along weight 1."
+    plain = Control("t.x", "Start x", "number", 0.5, lo=-1.0, hi=1.0)
+    assert plain.clamp(1.7) == 1.0
+    assert plain.clamp_notice(1.7, 1.0) == "1.7 is above the largest value of “Start x”, 1: using 1."

@@ -48,8 +48,12 @@ def figure(chart: alt.TopLevelMixin | list[alt.TopLevelMixin], data: pd.DataFram
     """A :class:`Figure` from one Altair chart or several stacked ones.
 
     The spec is built once, without schema validation (the page's hot path); the chart tests
-    build every factory's output with validation on.
+    build every factory's output with validation on. Every spec gets the shared config
+    (:data:`explainer.charts.theme.CONFIG`) under its own; theme colours come when it is shown
+    (:func:`explainer.charts.theme.themed`).
     """
+    from explainer.charts.theme import with_config
+
     charts = chart if isinstance(chart, list | tuple) else [chart]
-    specs = [c.to_dict(validate=False) for c in charts]
+    specs = [with_config(c.to_dict(validate=False)) for c in charts]
     return Figure(specs if isinstance(chart, list | tuple) else specs[0], data)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from explainer.charts.theme import (
+    BAND,
     END_COLORS,
     NEUTRAL,
     OKABE_ITO,
@@ -14,7 +15,9 @@ from explainer.charts.theme import (
     SWEEP_COLORS,
     color_scale,
     fit_width,
+    ink,
     names,
+    note,
     title,
     top_legend,
 )
@@ -50,7 +53,7 @@ def _bands(stalls: pd.DataFrame | None) -> list[alt.Chart]:
     return [
         alt.Chart(stalls)
         .transform_calculate(ground=names(kinds.STALL_NAMES, "datum.kind"))
-        .mark_rect(opacity=0.22)
+        .mark_rect(style=BAND)
         .encode(
             x=alt.X("start:Q"),
             x2=alt.X2("end"),
@@ -75,7 +78,7 @@ def _events(events: pd.DataFrame | None) -> list[alt.Chart]:
         return []
     base = alt.Chart(events).encode(x=alt.X("step:Q"))
     rule = base.mark_rule(color=OKABE_ITO["vermillion"], strokeDash=[4, 3], strokeWidth=1.5)
-    text = base.mark_text(align="left", dx=4, dy=-4, color=OKABE_ITO["vermillion"], fontWeight="bold").encode(
+    text = base.mark_text(align="left", dx=4, dy=-4, style=note("vermillion"), fontWeight="bold").encode(
         text=alt.Text("label:N"), y=alt.YValue(10)
     )
     return [rule, text]
@@ -99,7 +102,7 @@ def run_curves(
     x = alt.X("step:Q", title="step (iterations)", scale=alt.Scale(domainMin=0, nice=False))
     loss = (
         alt.Chart(run)
-        .mark_line(color=OKABE_ITO["blue"], strokeWidth=2)
+        .mark_line(style=ink("blue"), strokeWidth=2)
         .encode(
             x=x,
             y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
@@ -163,20 +166,21 @@ def lr_sweep(
     layers = [points]
     marks = []
     if limit is not None and np.isfinite(limit):
-        marks.append(dict(lr=limit, label=f"2/λ = {limit:.3g}", color=OKABE_ITO["vermillion"]))
+        marks.append(dict(lr=limit, label=f"2/λ = {limit:.3g}", color=OKABE_ITO["vermillion"], hue="vermillion"))
     if chosen is not None:
-        marks.append(dict(lr=chosen, label=f"yours: {chosen:g}", color=OKABE_ITO["grey"]))
+        marks.append(dict(lr=chosen, label=f"yours: {chosen:g}", color=NEUTRAL, hue=""))
     if marks:
         frame = pd.DataFrame(marks)
         base = alt.Chart(frame).encode(x=alt.X("lr:Q"))
-        # Stroke and fill, not colour: the rules' own colours must stay out of the outcome scale, or
-        # its legend splits from the shapes' legend.
+        # Stroke, not colour: the rules' own colours must stay out of the outcome scale, or its
+        # legend splits from the shapes' legend. Each label takes its theme's shade (a style).
         layers.append(base.mark_rule(strokeDash=[5, 3]).encode(stroke=alt.Stroke("color:N", scale=None)))
-        layers.append(
-            base.mark_text(align="left", dx=4, dy=8, fontWeight="bold").encode(
-                text=alt.Text("label:N"), y=alt.YValue(0), fill=alt.Fill("color:N", scale=None)
+        for hue in dict.fromkeys(m["hue"] for m in marks):
+            layers.append(
+                base.transform_filter(alt.datum.hue == hue)
+                .mark_text(align="left", dx=4, dy=8, fontWeight="bold", style=note(hue))
+                .encode(text=alt.Text("label:N"), y=alt.YValue(0))
             )
-        )
     return fit_width(alt.layer(*layers), 240, title=title(chart_title, subtitle))
 
 
@@ -220,7 +224,7 @@ def end_counts(counts: pd.DataFrame, *, chart_title: str, subtitle: str | None =
                 alt.Tooltip("share:Q", format=".0%"),
             ],
         )
-        + bars.mark_text(align="left", dx=3, color=NEUTRAL).encode(text=alt.Text("share:Q", format=".0%"))
+        + bars.mark_text(align="left", dx=3, style=note()).encode(text=alt.Text("share:Q", format=".0%"))
     ).properties(
         title=title(chart_title, subtitle),
         height=alt.Step(26),

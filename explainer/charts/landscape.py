@@ -20,8 +20,19 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explainer.charts import maps
-from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, title, top_legend
+from explainer.charts import maps, player
+from explainer.charts.theme import (
+    NEUTRAL,
+    OKABE_ITO,
+    color_scale,
+    fit_width,
+    ink,
+    names,
+    probability_scale,
+    seamless,
+    title,
+    top_legend,
+)
 from explainer.core import kinds
 from explainer.core.prose import power_of_ten
 
@@ -42,28 +53,26 @@ def decision_map(
     *,
     chart_title: str,
     subtitle: str,
-    size: int = 300,
+    size: int = 270,
 ) -> alt.LayerChart:
     """The network's probability of class 1 over the plane (``x, x2, y, y2, p``), the boundary
     where it is one half (segments ``x, y, x2, y2``) and the training points (``x, y, label``,
     the label 0 or 1)."""
     lo_x, hi_x = float(cells["x"].min()), float(cells["x2"].max())
     lo_y, hi_y = float(cells["y"].min()), float(cells["y2"].max())
-    x = alt.X("x:Q", title="feature 1", scale=alt.Scale(domain=[lo_x, hi_x], nice=False, zero=False))
-    y = alt.Y("y:Q", title="feature 2", scale=alt.Scale(domain=[lo_y, hi_y], nice=False, zero=False))
+    grid = alt.Axis(grid=False)  # no mesh over the map
+    x = alt.X("x:Q", title="feature 1", scale=alt.Scale(domain=[lo_x, hi_x], nice=False, zero=False), axis=grid)
+    y = alt.Y("y:Q", title="feature 2", scale=alt.Scale(domain=[lo_y, hi_y], nice=False, zero=False), axis=grid)
     heat = (
-        alt.Chart(cells)
-        .mark_rect(opacity=0.5)
+        seamless(alt.Chart(cells))
+        .mark_rect(opacity=1, clip=True)
         .encode(
             x=x,
             x2=alt.X2("x2"),
             y=y,
             y2=alt.Y2("y2"),
             fill=alt.Fill(
-                "p:Q",
-                title="P(class 1)",
-                scale=alt.Scale(scheme="blueorange", domain=[0, 1]),
-                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=110),
+                "p:Q", title="P(class 1)", scale=probability_scale(), legend=maps.gradient_legend("bottom", 150)
             ),
             tooltip=[alt.Tooltip("p:Q", title="P(class 1)", format=".2f")],
         )
@@ -106,7 +115,7 @@ def training_loss(frame: pd.DataFrame, early: int, *, chart_title: str, subtitle
     y = alt.Y("loss:Q", title="training loss (log scale)", scale=alt.Scale(type="log"))
     line = (
         alt.Chart(frame)
-        .mark_line(color=WHEN_COLORS[kinds.END], strokeWidth=2.2, point=True)
+        .mark_line(style=ink("blue"), strokeWidth=2.2, point=True)
         .encode(x=x, y=y, tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("loss:Q", format=".4f")])
     )
     marks = pd.DataFrame({"epoch": [early], "what": ["early snapshot"]})
@@ -313,7 +322,7 @@ def straight_line(frame: pd.DataFrame, *, chart_title: str, subtitle: str) -> al
     ``t, loss``."""
     line = (
         alt.Chart(frame)
-        .mark_line(color=WHEN_COLORS[kinds.END], strokeWidth=2.4)
+        .mark_line(style=ink("blue"), strokeWidth=2.4)
         .encode(
             x=alt.X("t:Q", title="t  (0 = initial weights, 1 = trained weights)"),
             y=alt.Y("loss:Q", title="training loss"),
@@ -343,15 +352,18 @@ def path_plane_map(
         alt.Tooltip("off_plane:Q", title="distance off this plane", format=".3f"),
     ]
     loss = maps.heat_layer(heat, bounds, log_color=log_color, titles=titles)
-    loss.encoding.color.legend = alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)
-    return maps.compose(
+    loss.encoding.color.legend = maps.gradient_legend("bottom", 180)
+    chart = maps.compose(
         [
             loss,
             maps.contour_layer(segments, bounds, opacity=0.8, titles=titles, color="white"),
-            *maps.path_layers(path, bounds, width=2.2, titles=titles, step="epoch", point_tooltips=dots),
+            *maps.path_layers(path, bounds, width=1.2, titles=titles, step="epoch", point_tooltips=dots),
         ],
         bounds=bounds,
-        longest=360,
+        longest=300,
         chart_title=chart_title,
         subtitle=subtitle,
     )
+    # The epochs stepped through in the browser, over the whole path's ring, diamond and dots.
+    frame = player.sampled({0: (path["step"], path[["x", "y"]].to_numpy(), path["loss"])})
+    return player.stepped(chart, frame, bounds, width=2.2, titles=titles, unit="epoch")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, title, top_legend
+from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, note, title, top_legend
 from explainer.core import kinds
 
 #: The three critical points of a wells model, by id: colours and shapes.
@@ -91,7 +91,7 @@ def valley_curve(
         layers.append(base.mark_rule(color=OKABE_ITO["vermillion"], strokeWidth=2.5).encode(y="low:Q", y2="high:Q"))
         layers.append(
             alt.Chart(barrier)
-            .mark_text(align="center", dy=-14, color=OKABE_ITO["vermillion"], fontWeight="bold")
+            .mark_text(align="center", dy=-14, style=note("vermillion"), fontWeight="bold")
             .encode(x="label_w:Q", y="high:Q", text="label:N")
         )
     return fit_width(alt.layer(*layers), height, title=title(chart_title, subtitle))
@@ -131,7 +131,7 @@ def valley_paths(
         layers.append(alt.Chart(frame).mark_rule(color=OKABE_ITO["vermillion"], strokeDash=[4, 3]).encode(y="w:Q"))
         layers.append(
             alt.Chart(frame)
-            .mark_text(align="left", dy=-6, color=OKABE_ITO["vermillion"])
+            .mark_text(align="left", dy=-6, style=note("vermillion"))
             .encode(y="w:Q", x=alt.XValue(4), text="label:N")
         )
     props = {} if chart_title is None else {"title": title(chart_title)}
@@ -247,7 +247,7 @@ def noisy_paths(
     rules = alt.Chart(marks).mark_rule(color=OKABE_ITO["vermillion"], strokeDash=[4, 3]).encode(y="x:Q")
     text = (
         alt.Chart(marks)
-        .mark_text(align="left", dy=12, dx=4, color=OKABE_ITO["vermillion"])
+        .mark_text(align="left", dy=12, dx=4, style=note("vermillion"))
         .encode(y="x:Q", x=alt.XValue(0), text="label:N")
     )
     return fit_width(alt.layer(rules, text, lines), height, title=title(chart_title, subtitle))
@@ -343,7 +343,7 @@ def bad_runs(
         )
     )
     whiskers = base.mark_rule(color=NEUTRAL, strokeWidth=1.6).encode(y="lo:Q", y2="hi:Q")
-    labels = base.mark_text(dy=-8, color=NEUTRAL).encode(y="hi:Q", text=alt.Text("share:Q", format=".0%"))
+    labels = base.mark_text(dy=-8, style=note()).encode(y="hi:Q", text=alt.Text("share:Q", format=".0%"))
     return fit_width(alt.layer(bars, whiskers, labels), height, title=title(chart_title, subtitle))
 
 
@@ -365,7 +365,7 @@ def final_losses(frame: pd.DataFrame, bad_loss: float, *, chart_title: str, heig
     line = alt.Chart(rule).mark_rule(color=OKABE_ITO["vermillion"], strokeDash=[4, 3], strokeWidth=2).encode(x="loss:Q")
     text = (
         alt.Chart(rule)
-        .mark_text(align="left", dx=4, dy=-4, color=OKABE_ITO["vermillion"])
+        .mark_text(align="left", dx=4, dy=-4, style=note("vermillion"))
         .encode(x="loss:Q", y=alt.YValue(0), text="label:N")
     )
     return fit_width(alt.layer(dots, line, text), height, title=title(chart_title))
@@ -411,7 +411,7 @@ def symmetric_curves(
     line = alt.Chart(rule).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(y="loss:Q")
     text = (
         alt.Chart(rule)
-        .mark_text(align="right", dy=-6, color=NEUTRAL)
+        .mark_text(align="right", dy=-6, style=note())
         .encode(y="loss:Q", x=alt.XValue(alt.expr("width - 4")), text="label:N")
     )
     return fit_width(alt.layer(line, text, lines), height, title=title(chart_title, subtitle))

@@ -12,18 +12,20 @@ import pandas as pd
 
 from explainer.charts.theme import (
     CONTOUR_COLOR,
+    CRITICAL_MARKERS,
     CRITICAL_SHAPES,
     END_COLORS,
     LOSS_SCHEME,
+    MARKER_HALO,
+    MARKER_RIM,
     PATH_COLOR,
     color_scale,
     names,
+    seamless,
+    tint,
     title,
 )
 from explainer.core import kinds
-
-MARKER_FILL = "#f0f0f0"
-MARKER_RIM = "#505050"
 
 #: Names of the kinds of listed critical point (the same ids as the ends they are).
 KIND_NAMES = {k: kinds.END_NAMES[k] for k in CRITICAL_SHAPES}
@@ -58,9 +60,14 @@ WEIGHT_AXES = ("weight x", "weight y")
 
 
 def _axes(bounds, titles=WEIGHT_AXES):
+    """Position channels of a map: its bounds, no nice rounding, and no grid over the heat."""
     (x0, x1), (y0, y1) = bounds
-    x = alt.X("x:Q", title=titles[0], scale=alt.Scale(domain=[x0, x1], nice=False, zero=False))
-    y = alt.Y("y:Q", title=titles[1], scale=alt.Scale(domain=[y0, y1], nice=False, zero=False))
+    x = alt.X(
+        "x:Q", title=titles[0], scale=alt.Scale(domain=[x0, x1], nice=False, zero=False), axis=alt.Axis(grid=False)
+    )
+    y = alt.Y(
+        "y:Q", title=titles[1], scale=alt.Scale(domain=[y0, y1], nice=False, zero=False), axis=alt.Axis(grid=False)
+    )
     return x, y
 
 
@@ -71,24 +78,29 @@ def _cells(bounds, titles=WEIGHT_AXES) -> dict:
 
 
 def heat_layer(heat: pd.DataFrame, bounds, *, log_color: bool = False, titles=WEIGHT_AXES) -> alt.Chart:
-    """Loss as colour, viridis, on a symmetric-log scale when the values span decades."""
+    """Loss as colour, viridis, on a symmetric-log scale when the values span decades. The colour
+    bar sits above the map with its numbers, long enough to read, and no grid crosses the map."""
     scale = alt.Scale(scheme=LOSS_SCHEME, type="symlog" if log_color else "linear")
     return (
-        alt.Chart(heat)
-        .mark_rect(opacity=0.9)
+        seamless(alt.Chart(heat))
+        .mark_rect(opacity=1, clip=True)
         .encode(
             **_cells(bounds, titles),
             # Above the map, not beside it: a fixed-size map plus a side legend overflows a narrow column
             # (the critical points' legend sits below).
-            color=alt.Color(
-                "loss:Q",
-                title="loss",
-                scale=scale,
-                legend=alt.Legend(orient="top", direction="horizontal", gradientLength=160, titleOrient="left"),
-            ),
+            color=alt.Color("loss:Q", title="loss", scale=scale, legend=gradient_legend()),
             tooltip=[alt.Tooltip("loss:Q", format=".4g")],
         )
     )
+
+
+def gradient_legend(orient: str = "top", length: int = 200) -> alt.Legend:
+    """A horizontal colour bar with its title to the left, ``length`` pixels long (room for its
+    numbers), ``orient`` "top" or "bottom" of the map."""
+    return alt.Legend(
+        orient=orient, direction="horizontal", gradientLength=length, titleOrient="left", labelOverlap="greedy",
+        gradientThickness=10, titleLimit=120,
+    )  # fmt: skip
 
 
 def contour_layer(
@@ -112,44 +124,44 @@ def critical_frame(surface) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["x", "y", "kind", "name", "loss"])
 
 
-def critical_layer(points: pd.DataFrame, bounds) -> alt.Chart:
-    """Critical points as light markers with a dark rim, shaped by kind (circles are global minima,
-    diamonds local ones, crosses saddles, triangles maxima, squares plateaus)."""
-    x, y = _axes(bounds)
-    present = [k for k in CRITICAL_SHAPES if k in set(points["kind"])]
+def critical_layers(points: pd.DataFrame, bounds, *, titles=WEIGHT_AXES) -> list[alt.Chart]:
+    """Critical points, shaped and coloured by kind from one table (:data:`CRITICAL_MARKERS`:
+    circles are global minima, diamonds local ones, crosses saddles, triangles maxima, squares
+    plateaus), each on a white halo so that it reads on any colour of the map, with a dark rim
+    that carries the light fills on a white page (the legend's symbols get fill and rim too)."""
+    x, y = _axes(bounds, titles)
+    present = [k for k in CRITICAL_MARKERS if k in set(points["kind"])]
     legend = alt.Legend(
-        orient="bottom", direction="horizontal", columns=2, labelExpr=names(KIND_NAMES), symbolStrokeWidth=1.5,
-        symbolStrokeColor=MARKER_RIM,
+        title="critical point", orient="bottom", direction="horizontal", columns=3, labelExpr=names(KIND_NAMES),
+        symbolStrokeWidth=1.2, symbolStrokeColor=MARKER_RIM, symbolSize=120,
     )  # fmt: skip
-    return (
-        alt.Chart(points)
-        # A light fill with a mid-grey rim reads on a light heat map and on the dark theme alike; never
-        # black, which vanishes there. The fill comes through a colour scale on the same field as the
-        # shape, so that the legend's symbols get it too (a constant fill would leave them blank).
-        .mark_point(size=140, filled=True, stroke=MARKER_RIM, strokeWidth=1.5, opacity=1)
-        .encode(
-            x=x,
-            y=y,
-            shape=alt.Shape(
-                "kind:N",
-                title="critical point",
-                scale=alt.Scale(domain=present, range=[CRITICAL_SHAPES[k] for k in present]),
-                legend=legend,
-            ),
-            color=alt.Color(
-                "kind:N",
-                title="critical point",
-                scale=alt.Scale(domain=present, range=[MARKER_FILL] * len(present)),
-                legend=legend,
-            ),
-            tooltip=[
-                alt.Tooltip("name:N", title="kind"),
-                alt.Tooltip("x:Q", format=".4f"),
-                alt.Tooltip("y:Q", format=".4f"),
-                alt.Tooltip("loss:Q", format=".4f"),
-            ],
-        )
+    shapes = alt.Scale(domain=present, range=[CRITICAL_MARKERS[k][0] for k in present])
+    shape = alt.Shape("kind:N", title="critical point", scale=shapes, legend=legend)
+    base = alt.Chart(points).encode(x=x, y=y)
+    # A round halo with no shape channel: a second shape scale on "kind" would fight the legend.
+    halo = base.mark_point(shape="circle", size=330, filled=True, color=MARKER_HALO, opacity=0.8, clip=True)
+    marks = base.mark_point(size=140, filled=True, stroke=MARKER_RIM, strokeWidth=1.2, opacity=1, clip=True).encode(
+        shape=shape,
+        # Through a colour scale on the same field as the shape, so that one legend shows both.
+        color=alt.Color(
+            "kind:N",
+            title="critical point",
+            scale=alt.Scale(domain=present, range=[CRITICAL_MARKERS[k][1] for k in present]),
+            legend=legend,
+        ),
+        tooltip=[
+            alt.Tooltip("name:N", title="kind"),
+            alt.Tooltip("x:Q", format=".4f"),
+            alt.Tooltip("y:Q", format=".4f"),
+            alt.Tooltip("loss:Q", format=".4f"),
+        ],
     )
+    return [halo, marks]
+
+
+def critical_layer(points: pd.DataFrame, bounds) -> alt.LayerChart:
+    """:func:`critical_layers` as one layer chart (halo and markers)."""
+    return alt.layer(*critical_layers(points, bounds))
 
 
 def path_layers(
@@ -197,20 +209,25 @@ def path_layers(
     return layers
 
 
+#: Basin colours: each end's colour (:data:`END_COLORS`) as an opaque pastel, so that contour
+#: lines and markers stand out on it in both themes.
+BASIN_COLORS = {k: tint(c, 0.35) for k, c in END_COLORS.items()}
+
+
 def basin_layer(cells: pd.DataFrame, bounds) -> alt.Chart:
     """Each start's cell coloured by where its run ended (``x, x2, y, y2, end, steps``; ``end``
     holds ids of ``explainer.core.kinds.END_KINDS``)."""
     return (
-        alt.Chart(cells)
+        seamless(alt.Chart(cells))
         .transform_calculate(place=names(kinds.END_NAMES, "datum.end"))
-        .mark_rect(opacity=0.62)
+        .mark_rect(opacity=1, clip=True)
         .encode(
             **_cells(bounds),
             color=alt.Color(
                 "end:N",
                 title="run ended at",
-                scale=color_scale(END_COLORS, cells["end"]),
-                legend=alt.Legend(orient="right", labelExpr=names(kinds.END_NAMES)),
+                scale=color_scale(BASIN_COLORS, cells["end"]),
+                legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, labelExpr=names(kinds.END_NAMES)),
             ),
             tooltip=[
                 alt.Tooltip("place:N", title="ended at"),
@@ -229,9 +246,10 @@ def map_size(bounds, longest: int = 380) -> tuple[int, int]:
     return (longest, round(longest * ratio)) if ratio <= 1 else (round(longest / ratio), longest)
 
 
-def compose(layers, *, bounds, chart_title: str, subtitle: str | None = None, longest: int = 340) -> alt.LayerChart:
+def compose(layers, *, bounds, chart_title: str, subtitle: str | None = None, longest: int = 320) -> alt.LayerChart:
     """Stack map layers under one title, at a fixed size that keeps the map's aspect ratio
-    (a map must not be stretched); colour and shape legends stay independent, on the right."""
+    (a map must not be stretched); colour and shape legends stay independent, above and below
+    the map, so that map and legends fit a half-width column of an 820-pixel page."""
     width, height = map_size(bounds, longest)
     chart = alt.layer(*layers).resolve_scale(color="independent", shape="independent")
     return chart.properties(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from explainer.charts.theme import NEUTRAL, OKABE_ITO, fit_width, names, title
+from explainer.charts.theme import NEUTRAL, OKABE_ITO, fit_width, names, note, probability_scale, seamless, title
 
 #: Colour of each series, by id (the ids are the section's: ``train``, ``test``, ``early``, ...).
 SERIES_COLORS = {
@@ -21,10 +21,12 @@ SERIES_COLORS = {
     "late": OKABE_ITO["purple"],
     "truth": NEUTRAL,
 }
+#: The theme's shade of each marked point's colour, for its label (text needs 4.5:1).
+NOTE_HUES = {"early": "green", "late": "purple"}
 SERIES_SHAPES = {"train": "circle", "test": "triangle-up", "early": "diamond", "late": "square"}
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
 PALETTE = [OKABE_ITO[k] for k in ("orange", "sky", "green", "purple", "vermillion", "blue")]
-#: Diverging and colour-blind safe; reads on light and dark backgrounds.
+#: Diverging and colour-blind safe (the maps now use ``theme.probability_scale``, an opaque pastel).
 PROBABILITY_SCHEME = "blueorange"
 
 
@@ -80,14 +82,13 @@ def error_curves(
     texts = [
         alt.Chart(marks[marks["series"] == key])
         .mark_text(
-            align="left" if key == "early" else "right", dx=6 if key == "early" else -8, dy=-12, fontWeight="bold"
+            align="left" if key == "early" else "right",
+            dx=6 if key == "early" else -8,
+            dy=-12,
+            fontWeight="bold",
+            style=note(NOTE_HUES[key]),
         )
-        .encode(
-            x="epoch:Q",
-            y="mse:Q",
-            text="label:N",
-            color=alt.Color("series:N", scale=_scale(SERIES_COLORS, mark_keys), legend=None),
-        )
+        .encode(x="epoch:Q", y="mse:Q", text="label:N")
         for key in mark_keys
     ]
     chart = alt.layer(lines, rules, dots, *texts).resolve_scale(color="independent", shape="independent")
@@ -154,17 +155,22 @@ def probability_maps(
     for i, (panel, heading) in enumerate(panels):
         h, p = heat[heat["panel"] == panel], points[points["panel"] == panel]
         rect = (
-            alt.Chart(h)
-            .mark_rect()
+            seamless(alt.Chart(h))
+            .mark_rect(clip=True)
             .encode(
-                x=alt.X("x:Q", title="feature 1", scale=alt.Scale(nice=False, zero=False)),
+                x=alt.X("x:Q", title="feature 1", scale=alt.Scale(nice=False, zero=False), axis=alt.Axis(grid=False)),
                 x2="x2:Q",
-                y=alt.Y("y:Q", title="feature 2" if i == 0 else None, scale=alt.Scale(nice=False, zero=False)),
+                y=alt.Y(
+                    "y:Q",
+                    title="feature 2" if i == 0 else None,
+                    scale=alt.Scale(nice=False, zero=False),
+                    axis=alt.Axis(grid=False),
+                ),
                 y2="y2:Q",
                 color=alt.Color(
                     "p:Q",
                     title="P(class 1)",
-                    scale=alt.Scale(scheme=PROBABILITY_SCHEME, domain=[0, 1]),
+                    scale=probability_scale(),
                     legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220),
                 ),
             )
@@ -177,7 +183,7 @@ def probability_maps(
                 y="y:Q",
                 fill=alt.Fill(
                     "label:N",
-                    scale=alt.Scale(domain=label_keys, range=["#2166ac", "#e08214"]),
+                    scale=alt.Scale(domain=label_keys, range=[OKABE_ITO["blue"], OKABE_ITO["orange"]]),
                     legend=_legend(label_names, "bottom"),
                 ),
                 shape=alt.Shape(
@@ -219,7 +225,8 @@ def scatter(
             x=alt.X(
                 f"{x_field}:Q",
                 title=x_title,
-                scale=alt.Scale(type="log" if log_x else "linear", zero=False, nice=False),
+                # A few pixels beyond the data, so that no marker at an end is cut in half.
+                scale=alt.Scale(type="log" if log_x else "linear", zero=False, nice=False, padding=10),
             ),
             y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
             color=alt.Color(

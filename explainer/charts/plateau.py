@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from explainer.charts.theme import NEUTRAL, OKABE_ITO, fit_width, names, title
+from explainer.charts.theme import BAND, NEUTRAL, OKABE_ITO, fit_width, ink, names, note, title
 
 PLATEAU_FILL = OKABE_ITO["purple"]
 ESCAPE_COLOR = OKABE_ITO["vermillion"]
@@ -28,23 +28,24 @@ def _bands(band: pd.DataFrame | None, x: str, y_top: float | None = None):
     """Shaded plateaus (``band``: ``start, end, label``) and their labels, as layers."""
     if band is None or band.empty:
         return []
-    rect = alt.Chart(band).mark_rect(color=PLATEAU_FILL, opacity=0.18).encode(x="start:Q", x2="end:Q")
+    rect = alt.Chart(band).mark_rect(color=PLATEAU_FILL, style=BAND).encode(x="start:Q", x2="end:Q")
     text = (
         alt.Chart(band)
-        .mark_text(align="left", baseline="top", dx=4, dy=4, color=PLATEAU_FILL, fontWeight="bold")
+        .mark_text(align="left", baseline="top", dx=4, dy=4, style=note("purple"), fontWeight="bold")
         .encode(x="start:Q", y=alt.YValue(0), text="label:N")
     )
     return [rect, text]
 
 
 def _rule(marks: pd.DataFrame | None, color: str, *, dy: int = 18):
-    """Vertical dashed lines at ``x`` with a label (``marks``: ``x, label``)."""
+    """Vertical dashed lines at ``x`` in ``color`` with a label (``marks``: ``x, label``) in the
+    theme's shade of vermillion (the escape's colour)."""
     if marks is None or marks.empty:
         return []
     rule = alt.Chart(marks).mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2).encode(x="x:Q")
     text = (
         alt.Chart(marks)
-        .mark_text(align="right", baseline="top", dx=-4, dy=dy, color=color)
+        .mark_text(align="right", baseline="top", dx=-4, dy=dy, style=note("vermillion"))
         .encode(x="x:Q", y=alt.YValue(0), text="label:N")
     )
     return [rule, text]
@@ -66,7 +67,7 @@ def loss_curve(
     scale = alt.Scale(type="log", nice=False) if log_x else alt.Scale(nice=False)
     line = (
         alt.Chart(frame)
-        .mark_line(color=CURVE_COLOR, strokeWidth=2.2)
+        .mark_line(style=ink("blue"), strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title=x_title, scale=scale),
             y=alt.Y("loss:Q", title="training loss", scale=alt.Scale(zero=True)),
@@ -242,7 +243,7 @@ def stop_curve(
     where scikit-learn's rule would stop marked (``marks``: ``x, label``)."""
     line = (
         alt.Chart(frame)
-        .mark_line(color=CURVE_COLOR, strokeWidth=2.2)
+        .mark_line(style=ink("blue"), strokeWidth=2.2)
         .encode(
             x=alt.X("epoch:Q", title="epoch (passes through the 4 points)", scale=alt.Scale(nice=False)),
             y=alt.Y("loss:Q", title="training loss (loss_curve_)", scale=alt.Scale(zero=True)),
@@ -254,7 +255,7 @@ def stop_curve(
         rule = [
             alt.Chart(marks).mark_rule(color=ESCAPE_COLOR, strokeWidth=2.5).encode(x="x:Q"),
             alt.Chart(marks)
-            .mark_text(align="left", baseline="bottom", dx=5, dy=-6, color=ESCAPE_COLOR, fontWeight="bold")
+            .mark_text(align="left", baseline="bottom", dx=5, dy=-6, style=note("vermillion"), fontWeight="bold")
             .encode(x="x:Q", y=alt.YValue(alt.expr("height")), text="label:N"),
         ]
     layers = [*_bands(band, "epoch"), line, *rule]
@@ -268,7 +269,7 @@ def lbfgs_curve(
     creeps towards (``limit``) dashed."""
     line = (
         alt.Chart(frame)
-        .mark_line(color=CURVE_COLOR, strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=30))
+        .mark_line(style=ink("blue"), strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=30))
         .encode(
             x=alt.X("iteration:Q", title="L-BFGS iteration", scale=alt.Scale(nice=False)),
             y=alt.Y("loss:Q", title="training loss", scale=alt.Scale(zero=True)),
@@ -281,7 +282,7 @@ def lbfgs_curve(
         layers.append(alt.Chart(lim).mark_rule(color=PLATEAU_FILL, strokeDash=[4, 3], strokeWidth=2).encode(y="loss:Q"))
         layers.append(
             alt.Chart(lim)
-            .mark_text(align="right", dy=12, color=PLATEAU_FILL, fontWeight="bold")
+            .mark_text(align="right", dy=12, style=note("purple"), fontWeight="bold")
             .encode(y="loss:Q", x=alt.XValue(alt.expr("width - 4")), text="label:N")
         )
     return fit_width(alt.layer(*layers), height, title=title(chart_title, subtitle))

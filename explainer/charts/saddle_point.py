@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, title, top_legend
+from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, note, title, top_legend
 from explainer.core import kinds
 from explainer.core.optimize import METHODS
 from explainer.core.prose import power_of_ten
@@ -208,7 +208,7 @@ def distances(frame: pd.DataFrame, *, near: float, chart_title: str, subtitle: s
         .mark_rule(color=NEUTRAL, strokeDash=[2, 3])
         .encode(y="distance:Q")
     )
-    text = rule.mark_text(align="left", dx=4, dy=-6, color=NEUTRAL).encode(text="text:N", x=alt.XValue(0))
+    text = rule.mark_text(align="left", dx=4, dy=-6, style=note()).encode(text="text:N", x=alt.XValue(0))
     return fit_width(alt.layer(line, rule, text), 230, title=title(chart_title, subtitle))
 
 
@@ -262,7 +262,7 @@ def big_n(frame: pd.DataFrame, *, chart_title: str, subtitle: str | None = None)
         color=alt.Color("series:N", scale=color_scale(PROBABILITY_COLORS, present), legend=None),
         tooltip=[alt.Tooltip("text:N", title="P")],
     )
-    labels = base.mark_text(align="left", dx=6, color=NEUTRAL, fontWeight="bold").encode(text="text:N")
+    labels = base.mark_text(align="left", dx=6, style=note(), fontWeight="bold").encode(text="text:N")
     return alt.layer(bars, labels).properties(
         title=title(chart_title, subtitle),
         height=alt.Step(36),

@@ -74,7 +74,7 @@ STALL_NAMES = {
     STALL_SADDLE: "a saddle",
     STALL_MAXIMUM: "a maximum",
     STALL_PLATEAU: "a plateau",
-    STALL_VALLEY: "a curved valley floor",
+    STALL_VALLEY: "a valley floor",
     STALL_UNKNOWN: "unread ground",
 }
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from explainer.core import kinds
-from explainer.core.ground import Ground, MapScales, read_ground, stall_kind
+from explainer.core.ground import Ground, MapScales, end_kind, newton_point, read_ground, stall_kind
 
 STALL_KINDS = kinds.STALL_KINDS
 
@@ -147,4 +147,112 @@ def surface_stalls(surface, trajectory, scales: MapScales, *, window: int) -> li
         loss_tol=scales.level,
         ground=lambda i: read_ground(surface, positions[i], scales)[0],
         near=scales.near,
+    )
+
+
+# ----- bouncing across a valley ----------------------------------------------------------------------
+
+#: Successive steps count as reversing when the cosine of the angle between them is below this.
+REVERSING = -0.5
+#: A bouncing stretch keeps at least this share of its first step's length at its end (a run that
+#: zig-zags into the valley floor shrinks its steps geometrically and is converging, not bouncing).
+NOT_SHRINKING = 0.5
+
+
+@dataclass(frozen=True)
+class Oscillation:
+    """Steps ``start`` to ``end`` (exclusive) of a run that jumped back and forth across a valley
+    with steps that did not shrink: every step reversed the last one.
+
+    ``center`` is the middle of the last two points, ``amplitude`` half the length of the last step.
+    ``curvature`` is the largest Hessian eigenvalue at the critical point the bouncing straddles
+    (``valley``, of :data:`explainer.core.kinds.END_KINDS`, at ``valley_xy``) and ``lr`` the step size:
+    plain descent there multiplies the offset along that direction by ``1 - lr * curvature`` per
+    step, so ``lr * curvature > 2`` means every step overshoots by more than it gains.
+    """
+
+    start: int
+    end: int
+    center: tuple[float, float]
+    amplitude: float
+    lr: float
+    curvature: float = float("nan")
+    valley: str | None = None
+    valley_xy: tuple[float, float] | None = None
+
+    @property
+    def duration(self) -> int:
+        return self.end - self.start
+
+    @property
+    def product(self) -> float:
+        """``lr * lambda_max``: above 2 the step overshoots the valley floor further each time."""
+        return self.lr * self.curvature
+
+    @property
+    def bound(self) -> float:
+        """The largest step size that settles in that valley, ``2 / lambda_max``."""
+        return 2.0 / self.curvature if self.curvature > 0 else float("inf")
+
+
+def bouncing(positions, *, window: int = 25, min_step: float = 0.0) -> tuple[int, int] | None:
+    """The stretch at the end of a run where it bounces: ``(start, end)`` in steps, or ``None``.
+
+    Parameters
+    ----------
+    positions : array of shape (k+1, d)
+        The run's points, start first.
+    window : int
+        Fewest successive reversing steps that count.
+    min_step : float
+        Steps at most this long do not count (a run at rest jitters in round-off).
+
+    The stretch runs back from the last step while each step reverses the one before it (cosine
+    below :data:`REVERSING`) and is longer than ``min_step``; it counts if it holds at least
+    ``window`` steps and its last step keeps :data:`NOT_SHRINKING` of its first one's length.
+    """
+    p = np.asarray(positions, dtype=float)
+    d = np.diff(p, axis=0)  # d[i] moves from point i to point i + 1
+    if len(d) < window + 1:
+        return None
+    n = np.sqrt(np.einsum("ij,ij->i", d, d))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.einsum("ij,ij->i", d[1:], d[:-1]) / (n[1:] * n[:-1])
+    flips = (cos < REVERSING) & (n[1:] > min_step) & (n[:-1] > min_step)  # flips[i]: step i+1 reverses step i
+    if not flips[-1]:
+        return None
+    first = len(flips) - 1
+    while first > 0 and flips[first - 1]:
+        first -= 1
+    start, end = first, len(d)  # steps first .. len(d)-1 all take part
+    if end - start < window or n[-1] < NOT_SHRINKING * n[start]:
+        return None
+    return start, end + 1
+
+
+def surface_oscillation(surface, trajectory, scales: MapScales, *, window: int) -> Oscillation | None:
+    """:func:`bouncing` for a run on a surface, with its cause read off the ground: the critical
+    point the bouncing straddles (a Newton step from the middle of the last two points) and the
+    largest curvature there."""
+    p = trajectory.positions
+    found = bouncing(p, window=window, min_step=1e-6 * scales.size)
+    if found is None:
+        return None
+    center = (p[-1] + p[-2]) / 2
+    osc = Oscillation(
+        start=found[0],
+        end=found[1],
+        center=(float(center[0]), float(center[1])),
+        amplitude=float(np.linalg.norm(p[-1] - p[-2]) / 2),
+        lr=float(trajectory.lr),
+    )
+    valley = newton_point(surface, center, scales)
+    if np.linalg.norm(valley - center) > 2 * osc.amplitude + scales.reach:
+        return osc  # the bouncing straddles no critical point the local curvature can find
+    ground = read_ground(surface, valley, scales)[0]
+    return replace(
+        osc,
+        curvature=float(max(ground.eigenvalues)),
+        valley=end_kind(ground, float(surface.value(valley)), scales),
+        valley_xy=(float(valley[0]), float(valley[1])),
     )

@@ -397,7 +397,8 @@ def _four_traps() -> Surface:
         title="four traps",
         formula=r"(1 - m)\,g + m\,c:\ \text{a bowl with two wells}\ g,\ \text{a flat table}\ c\ \text{on the disc}\ m",
         note="Built for this explainer: a deep valley, a shallow valley, the saddle between them, "
-        "and a high flat table where the slope all but vanishes (with a second, gentler saddle at its foot).",
+        "and a plateau, a high stretch of flat ground where the slope all but vanishes (with a second, gentler "
+        "saddle at its foot).",
         bounds=((-3.0, 3.0), (-3.0, 3.0)),
         critical_points=(
             CriticalPoint((-1.225501997932283, -0.877078529060598), "global-minimum"),

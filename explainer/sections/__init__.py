@@ -1,9 +1,13 @@
-"""The walkthrough, in order, and the closing table that follows its last section."""
+"""The walkthrough, in order, and the closing table that follows its last section, each with the
+glossary entries of the words it uses."""
+
+import dataclasses
 
 from explainer.sections import (
     closing,
     critical_points,
     descent,
+    glossary,
     landscape,
     local_minimum,
     overfitting,
@@ -12,17 +16,25 @@ from explainer.sections import (
 )
 from explainer.ui.section import Context, Section
 
-SECTIONS: tuple[Section, ...] = (
-    descent.SECTION,
-    landscape.SECTION,
-    critical_points.SECTION,
-    local_minimum.SECTION,
-    saddle_point.SECTION,
-    plateau.SECTION,
-    overfitting.SECTION,
+
+def _with_terms(section: Section) -> Section:
+    return dataclasses.replace(section, terms=glossary.entries(section.slug))
+
+
+SECTIONS: tuple[Section, ...] = tuple(
+    _with_terms(s)
+    for s in (
+        descent.SECTION,
+        landscape.SECTION,
+        critical_points.SECTION,
+        local_minimum.SECTION,
+        saddle_point.SECTION,
+        plateau.SECTION,
+        overfitting.SECTION,
+    )
 )
 
 #: The closing table of every claim (``?section=claims``), drawn after the last section, unnumbered.
-CLOSING: Section = closing.make(SECTIONS)
+CLOSING: Section = _with_terms(closing.make(SECTIONS))
 
 __all__ = ["CLOSING", "SECTIONS", "Context", "Section"]

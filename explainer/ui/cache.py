@@ -51,3 +51,30 @@ def computed(name: str, settings, run, text: str, *, progress: bool = True):
         return run(settings, progress=report)
     finally:
         bar.empty()
+
+
+class Steps:
+    """One progress bar over a section's named steps, in ``where``: ``steps(label, run)`` shows
+    "Step 2 of 6: cutting the loss along random directions…" and returns ``run()``.
+
+    A section computes everything it shows under it first and draws afterwards, so that a reader
+    never sees a new chart beside an old claim: the bar stands where the old results stood (each
+    step a cached call, so a cache hit passes in a blink), and goes when the section is drawn."""
+
+    def __init__(self, where, total: int):
+        self.slot = where.empty()
+        self.total = total
+        self.done = 0
+
+    def __call__(self, label: str, run):
+        self.slot.progress(self.done / self.total, text=f"Step {self.done + 1} of {self.total}: {label}…")
+        try:
+            return run()
+        finally:
+            self.done += 1
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.slot.empty()

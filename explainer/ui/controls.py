@@ -40,6 +40,11 @@ class Control:
     ``step`` (ints give an integer widget); choice widgets use ``options`` and ``format``,
     whose output is also what the URL holds. An ``"expander"`` renders as a collapsible
     container whose open state is the value; its content should run only while it is open.
+
+    A ``"number"`` field takes whatever the reader types and clamps it into ``lo`` to ``hi``
+    itself (Streamlit's own bounds would drop an out-of-range entry without a word), then says
+    what it did: ``noun`` names what the number counts ("weight": "the largest weight") and
+    ``using(value)`` what the clamped value does ("cutting along weight 4,417").
     """
 
     key: str
@@ -53,6 +58,8 @@ class Control:
     format: Callable[[Any], str] = str
     help: str | None = None
     number_format: str | None = None
+    noun: str | None = None
+    using: Callable[[Any], str] | None = None
     follows: str | None = None
     given: Callable[[Any], dict] | None = None
 
@@ -112,6 +119,25 @@ class Control:
         if isinstance(value, float):
             return f"{value:g}"
         return str(value)
+
+    def clamp(self, value):
+        """``value`` moved into ``lo`` to ``hi`` (either may be absent), in the control's type."""
+        cast = int if self.is_int else float
+        if self.lo is not None and value < self.lo:
+            return cast(self.lo)
+        if self.hi is not None and value > self.hi:
+            return cast(self.hi)
+        return cast(value)
+
+    def clamp_notice(self, typed, used) -> str:
+        """What the reader is told when ``typed`` was out of range and ``used`` is shown instead:
+        "5000 is above the largest weight, 4,417: cutting along weight 4,417."."""
+        side = "above the largest" if typed > used else "below the smallest"
+        what = self.noun if self.noun else f"value of “{self.label}”"
+        shown = f"{used:,}" if isinstance(used, int) else f"{used:g}"
+        typed_text = f"{typed:g}" if isinstance(typed, float) else str(typed)
+        does = self.using(used) if self.using is not None else f"using {shown}"
+        return f"{typed_text} is {side} {what}, {shown}: {does}."
 
 
 def _accept_ids(control: Control) -> None:
@@ -178,6 +204,48 @@ class Form:
         return value
 
 
+def _clamp_key(control: Control) -> str:
+    return f"_clamped.{control.key}"
+
+
+def _number(control: Control, where, common: dict, on_change, *, bounded: bool):
+    """A number field without Streamlit's bounds: a value typed out of range is clamped (before
+    the rerun, so the URL holds the clamped value) and a notice says what was typed and what is
+    used, for as long as that value stands.
+
+    ``bounded`` gives the field its bounds for the first run of a link whose value it cannot use:
+    a link's value seeds a field on its first run even over a value set in code, and only the
+    bounds make Streamlit drop it (the notice about the link says so) and show the default."""
+    cast = int if control.is_int else float
+    bounds = dict(min_value=cast(control.lo), max_value=cast(control.hi)) if bounded else {}
+
+    def clamp() -> None:
+        typed = st.session_state[control.key]
+        st.session_state.pop(_clamp_key(control), None)
+        if typed is None:  # an emptied field
+            st.session_state[control.key] = cast(control.default)
+        elif control.clamp(typed) != typed:
+            st.session_state[control.key] = control.clamp(typed)
+            st.session_state[_clamp_key(control)] = (typed, control.clamp(typed))
+        if on_change is not None:
+            on_change()
+
+    current = st.session_state.get(control.key)
+    if current is not None and control.clamp(current) != current:
+        st.session_state[control.key] = control.clamp(current)  # a value set by code obeys the range too
+    value = where.number_input(
+        control.label,
+        value=cast(control.default),
+        step=cast(control.step) if control.step is not None else None,
+        **bounds,
+        **{**common, "on_change": clamp},
+    )
+    note = st.session_state.get(_clamp_key(control))
+    if note is not None and note[1] == value:
+        where.info(control.clamp_notice(*note), icon=":material/straighten:")
+    return value
+
+
 def render(control: Control, where=None, on_change=None):
     """Draw ``control`` (in ``where``, default the current container) and return its value.
 
@@ -186,6 +254,9 @@ def render(control: Control, where=None, on_change=None):
     where = where if where is not None else st
     _accept_ids(control)
     notice = url_notice(control)
+    typed = st.session_state.get(_clamp_key(control))
+    if notice and typed is not None and st.query_params.get(control.key) == control.format_value(typed[0]):
+        notice = None  # the link only echoes what the reader typed, and the field's own notice says what is used
     if notice:
         where.warning(notice, icon=":material/link_off:")
     common = dict(key=control.key, help=control.help, bind="query-params", on_change=on_change)
@@ -201,15 +272,7 @@ def render(control: Control, where=None, on_change=None):
             **common,
         )
     if control.widget == "number":
-        cast = int if control.is_int else float
-        return where.number_input(
-            control.label,
-            min_value=cast(control.lo),
-            max_value=cast(control.hi),
-            value=cast(control.default),
-            step=cast(control.step) if control.step is not None else None,
-            **common,
-        )
+        return _number(control, where, common, on_change, bounded=bool(notice) and control.key not in st.session_state)
     if control.widget == "select_slider":
         return where.select_slider(
             control.label,

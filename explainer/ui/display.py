@@ -1,9 +1,12 @@
-"""Showing a chart with its finding and its exports (PNG from the chart's own toolbar; CSV, SVG
-and the Vega-Lite spec from a small menu beside its caption).
+"""Showing a chart with its finding and its exports (CSV, SVG, PNG and the Vega-Lite spec from a
+small menu under its caption).
 
 Charts arrive as :class:`~explainer.charts.Figure` objects (a Vega-Lite dictionary and its data):
 sections build them inside their cached functions, so a rerun redraws a stored spec instead of
-rebuilding and re-validating an Altair chart.
+rebuilding and re-validating an Altair chart. Specs are stored theme-free; the colours of the
+reader's theme (light or dark) are merged into a copy when the chart is drawn, and Streamlit's
+``theme=None`` gives axis, legend and title text the page's own body colour (its default chart
+theme greys them to 3.7:1 on white).
 """
 
 from __future__ import annotations
@@ -13,19 +16,47 @@ import json
 import streamlit as st
 
 from explainer.charts import Figure
+from explainer.charts.theme import themed
+
+#: Width in pixels of an exported chart that stretches on the page (maps keep their own size).
+EXPORT_WIDTH = 720
 
 
-def _stack(specs: list[dict]) -> dict:
-    """One vertically concatenated spec from several top-level ones (for export)."""
-    datasets, parts = {}, []
-    for one in specs:
-        one = dict(one)
-        datasets.update(one.pop("datasets", {}))
-        one.pop("$schema", None)
-        one.pop("config", None)
-        one.pop("width", None)
-        parts.append(one)
-    return {"$schema": specs[0].get("$schema"), "datasets": datasets, "vconcat": parts}
+def _scheme() -> str:
+    """The reader's theme, "light" or "dark" (light where Streamlit cannot tell, as in tests)."""
+    try:
+        kind = st.context.theme.type
+    except Exception:  # no browser session (bare mode, AppTest)
+        kind = None
+    return kind if kind in ("light", "dark") else "light"
+
+
+def _sized(spec: dict) -> dict:
+    """``spec`` at :data:`EXPORT_WIDTH` pixels where it stretches to its container on the page."""
+    spec = dict(spec)
+    if spec.get("width") == "container":
+        spec["width"] = EXPORT_WIDTH
+    return spec
+
+
+def export_spec(specs: list[dict]) -> dict:
+    """One spec to export: the chart, or its stack of charts concatenated vertically, in the light
+    theme on white, stretching charts at :data:`EXPORT_WIDTH` pixels."""
+    if len(specs) == 1:
+        one = _sized(specs[0])
+    else:
+        datasets, parts = {}, []
+        for part in specs:
+            part = _sized(part)
+            datasets.update(part.pop("datasets", {}))
+            for k in ("$schema", "config", "autosize"):
+                part.pop(k, None)
+            parts.append(part)
+        one = {"$schema": specs[0].get("$schema"), "datasets": datasets, "vconcat": parts}
+        one["config"] = specs[0].get("config", {})
+    one = themed(one, "light")
+    one["config"]["background"] = "#ffffff"
+    return one
 
 
 def _svg(vl_spec: dict) -> str:
@@ -34,28 +65,71 @@ def _svg(vl_spec: dict) -> str:
     return vl_convert.vegalite_to_svg(json.dumps(vl_spec))
 
 
-def show_chart(fig: Figure, *, name: str, key: str, caption: str) -> None:
+def _png(vl_spec: dict) -> bytes:
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(json.dumps(vl_spec), scale=2)
+
+
+def note(text: str, where=None) -> None:
+    """A caption: small text in the body's own colour (``st.caption`` fades text to 60%, about 3.8:1
+    on white, under WCAG AA's 4.5:1). Text holding square brackets (a link, an interval) is shown at
+    body size, where ``:small[...]`` could not hold it whole."""
+    where = st if where is None else where
+    where.markdown(text if "[" in text or "]" in text else f":small[{text}]")
+
+
+def show_chart(
+    fig: Figure,
+    *,
+    name: str,
+    key: str,
+    caption: str,
+    on_select=None,
+    selection_mode=None,
+    chart_key: str | None = None,
+):
     """Draw a figure (one chart, or a stack of charts that share one finding) full width, state
     the finding under it, and offer its data and drawing.
 
-    ``name`` is the file stem of the downloads and ``key`` a unique widget key prefix.
+    ``name`` is the file stem of the downloads and ``key`` a unique widget key prefix. For a
+    single-spec figure, ``on_select``, ``selection_mode`` and ``chart_key`` go to
+    ``st.vega_lite_chart`` (a clickable chart); the return value is then its selection state,
+    else None.
     """
     data = fig.data
     specs = fig.spec if isinstance(fig.spec, list) else [fig.spec]
+    if on_select is not None and len(specs) != 1:
+        raise ValueError("on_select needs a single-spec figure")
+    scheme = _scheme()
+    event = None
     for one in specs:
         fixed = isinstance(one.get("width"), int | float)  # maps keep their aspect ratio
-        st.vega_lite_chart(one, width="content" if fixed else "stretch", alt=caption)
-    whole = (lambda: specs[0]) if len(specs) == 1 else (lambda: _stack(specs))  # built only on export
-    # The caption takes the room the menu's button leaves (a fixed column split clipped the button
-    # to "Exp…" in half-width columns at 820 pixels).
-    row = st.container(horizontal=True, vertical_alignment="top", gap="small", wrap=False)
-    row.caption(caption, width="stretch")
+        extra = {}
+        if on_select is not None:
+            extra = dict(on_select=on_select, selection_mode=selection_mode, key=chart_key)
+        elif chart_key is not None and len(specs) == 1:
+            extra = dict(key=chart_key)
+        out = st.vega_lite_chart(
+            themed(one, scheme), width="content" if fixed else "stretch", theme=None, alt=caption, **extra
+        )
+        if on_select is not None:
+            event = out
+
+    def whole():  # built only on export
+        return export_spec(specs)
+
+    # The finding in the body's own colour (st.caption fades it to 60%: 3.9:1 on white), and the
+    # menu on a line of its own under it, where nothing squeezes its label ("Exp…" beside a caption
+    # in half-width columns at 820 pixels).
+    note(caption)
     exports = (
         ("Data (CSV)", lambda: data.to_csv(index=False), "csv", "text/csv"),
         ("Drawing (SVG)", lambda: _svg(whole()), "svg", "image/svg+xml"),
+        ("Picture (PNG)", lambda: _png(whole()), "png", "image/png"),
         ("Vega-Lite spec (JSON)", lambda: json.dumps(whole(), indent=1), "vl.json", "application/json"),
     )
-    with row.popover("Export", icon=":material/download:", width="content"):
+    with st.popover("Export", icon=":material/download:", width="content"):
         for label, make, ext, mime in exports:  # each file is made only when its button is clicked
             st.download_button(
                 label,
@@ -66,4 +140,4 @@ def show_chart(fig: Figure, *, name: str, key: str, caption: str) -> None:
                 on_click="ignore",
                 width="stretch",
             )
-        st.caption("PNG: the chart's own menu, top right of the chart.")
+    return event

@@ -13,7 +13,7 @@ from explainer.ui.section import ARTICLE, Section
 RESERVED = frozenset({"section", "embed", "embed_options"})
 
 SEED = ui.Control(
-    "page.seed", "Seed", "number", 0, lo=0, hi=9999, step=1,
+    "page.seed", "Seed", "number", 0, lo=0, hi=9999, step=1, noun="seed", using=lambda s: f"using seed {s:,}",
     help="Every random draw on the page (data, initial weights, noise) follows from this number, "
     "so a link reproduces exactly what you see.",
 )  # fmt: skip
@@ -69,9 +69,11 @@ def sidebar(sections: Sequence[Section], closing: Section | None = None) -> int:
             )
         st.divider()
         seed = int(ui.render(SEED))
-        st.caption(
-            "Every control is in the page's address: copy it to share exactly this view. "
-            "Add `?section=<name>&embed=true` to embed one section in an iframe."
+        # In the body's own colour, small (st.caption fades text to about 3.8:1, under WCAG AA).
+        st.markdown(
+            "<small>Every control is in the page's address: copy it to share exactly this view. "
+            "Add <code>?section=&lt;name&gt;&amp;embed=true</code> to embed one section in an iframe.</small>",
+            unsafe_allow_html=True,
         )
     return seed
 
@@ -85,8 +87,27 @@ def footer(where) -> int:
     return seed
 
 
+def words_key(slug: str) -> str:
+    """The key of a section's "Words used here" aside (tests find it, and leave it out of the
+    section's own text, by this key)."""
+    return f"words.{slug}"
+
+
+WORDS_LABEL = "Words used here"
+
+
+def words_aside(section: Section) -> None:
+    """The glossary entries of the words a section uses, in a small popover under its header."""
+    if not section.terms:
+        return
+    box = st.container(key=words_key(section.slug), width="content")
+    with box.popover(WORDS_LABEL, icon=":material/menu_book:"):
+        st.markdown("\n".join(f"- **{name}**: {definition}" for name, definition in section.terms))
+
+
 def draw(section: Section, number: int | None, context) -> None:
     """One section under its numbered header, or an unnumbered one for ``number=None`` (run inside
-    the section's own fragment)."""
+    the section's own fragment), with the words it uses in an aside under the header."""
     st.header(section.title if number is None else f"{number} · {section.title}", anchor=section.slug)
+    words_aside(section)
     section.render(context)

@@ -32,6 +32,8 @@ class Section:
     ``render`` draws everything under the header; ``verdicts(context)`` gives those claims judged
     at the section's default settings for the context's seed, through the same cached views that
     ``render`` uses (so the closing table reads what the page computed, not a second computation).
+    ``terms`` are the glossary entries ``(name, definition)`` of the words the section uses, shown
+    in a small aside under its header.
     """
 
     slug: str
@@ -41,6 +43,7 @@ class Section:
     render: Callable[[Context], None]
     claims: tuple[str, ...] = ()
     verdicts: Callable[[Context], tuple[ClaimResult, ...]] | None = None
+    terms: tuple[tuple[str, str], ...] = ()
 
     @property
     def keys(self) -> frozenset[str]:

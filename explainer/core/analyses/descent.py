@@ -5,6 +5,7 @@ Settings and results:
 
 - :class:`LessonSettings` -> :class:`NetworkLesson` (four step sizes on a small MLP, one step dissected)
 - :class:`RunSettings` -> :class:`SurfaceRun` (the reader's run, how it ended, its stalls, a step-size sweep)
+- :class:`RaceSettings` -> :class:`Race` (every optimiser from the reader's start, side by side)
 - :class:`GridSettings` -> :class:`StartGrid` (runs from a grid of starts: the claim's evidence)
 - :func:`saddle_aim` -> :class:`~explainer.core.experiments.SaddleEscape`
 """
@@ -17,8 +18,8 @@ import numpy as np
 
 from explainer.core import experiments, kinds, training
 from explainer.core.ground import Ground, MapScales, label_ends, map_scales, newton_point, read_ground
-from explainer.core.optimize import BLOWUP, DIVERGED, Trajectory, descend, descend_many
-from explainer.core.stalls import Stall, surface_stalls
+from explainer.core.optimize import BLOWUP, CONVERGED, DIVERGED, METHODS, Trajectory, descend, descend_many
+from explainer.core.stalls import Oscillation, Stall, surface_oscillation, surface_stalls
 from explainer.core.surfaces import SURFACES
 from explainer.core.traps import STALL_WINDOW, grid_starts
 
@@ -120,7 +121,8 @@ class SurfaceRun:
     ``sweep_bounds`` gives the step-size bound ``2 / lambda_max`` at the critical point nearest each
     one's end (``inf`` where there is none to read); ``stability`` is the step-size bound at the
     minimum reached (``None`` unless the run ended in one), read at that minimum itself (the run's
-    end corrected by one Newton step).
+    end corrected by one Newton step). ``oscillation`` is the stretch at the end where the run
+    bounced across a valley with steps that did not shrink, and why (``None`` if it did not).
     """
 
     settings: RunSettings
@@ -137,6 +139,7 @@ class SurfaceRun:
     stability: experiments.Stability | None
     scales: MapScales
     tol: float
+    oscillation: Oscillation | None = None
 
     @property
     def never_moved(self) -> bool:
@@ -230,6 +233,73 @@ def surface_run(settings: RunSettings) -> SurfaceRun:
         else None,
         scales=scales,
         tol=tol,
+        oscillation=surface_oscillation(surface, run, scales, window=STALL_WINDOW)
+        if run.stop_reason == "max-steps"
+        else None,
+    )
+
+
+# ----- the optimiser race: every method from the reader's start ---------------------------------------
+
+#: Gradient noise (standard deviation) of noisy descent and jump radius of perturbed descent in the race.
+RACE_NOISE = 0.5
+
+
+@dataclass(frozen=True)
+class RaceSettings:
+    surface: str = "double-well"
+    x0: float = 1.8
+    y0: float = 1.2
+    lr: float = 0.1
+    steps: int = 1000
+    seed: int = 0  # noisy and perturbed descent only
+
+
+@dataclass(frozen=True)
+class Race:
+    """Every optimiser of :data:`explainer.core.optimize.METHODS` from one start with one step size,
+    each with its usual settings (momentum 0.9; Adam's betas 0.9 and 0.999; noise and jump radius
+    :data:`RACE_NOISE`, drawn from ``settings.seed``). ``runs[m]`` is method ``m``'s path and
+    ``end_kind[m]`` (of :data:`explainer.core.kinds.END_KINDS`) where it ended, read from the ground
+    there as for the reader's own run."""
+
+    settings: RaceSettings
+    methods: tuple[str, ...]
+    runs: dict[str, Trajectory]
+    end_kind: dict[str, str]
+
+    def steps(self, method: str) -> int:
+        return self.runs[method].steps
+
+    def end_loss(self, method: str) -> float:
+        return float(self.runs[method].losses[-1])
+
+    @property
+    def converged(self) -> tuple[str, ...]:
+        """Methods that stopped before their steps ran out (not by diverging), fastest first."""
+        done = [m for m in self.methods if self.runs[m].stop_reason == CONVERGED]
+        return tuple(sorted(done, key=lambda m: (self.steps(m), self.methods.index(m))))
+
+
+def race(settings: RaceSettings) -> Race:
+    surface = SURFACES[settings.surface]
+    scales = map_scales(surface)
+    tol = 1e-6 * scales.slope
+    start = (settings.x0, settings.y0)
+    runs = {
+        m: descend(surface, start, m, settings.lr, settings.steps, tol=tol, noise=RACE_NOISE, seed=settings.seed)
+        if m in ("noisy", "perturbed")
+        else descend(surface, start, m, settings.lr, settings.steps, tol=tol)
+        for m in METHODS
+    }
+    ends = np.array([r.end for r in runs.values()])
+    grads = [r.grad_norms[-1] for r in runs.values()]
+    labels = label_ends(surface, ends, grads, [r.stop_reason for r in runs.values()], scales)
+    return Race(
+        settings=settings,
+        methods=tuple(METHODS),
+        runs=runs,
+        end_kind={m: str(k) for m, k in zip(runs, labels, strict=True)},
     )
 
 
@@ -319,3 +389,4 @@ def saddle_aim() -> experiments.SaddleEscape:
 DEFAULT_LESSON = LessonSettings()
 DEFAULT_RUN = RunSettings()
 DEFAULT_GRID = GridSettings()
+DEFAULT_RACE = RaceSettings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,12 +19,20 @@ ARTICLE = "Neural network: Escaping from non-global minimum traps"
 @dataclass(frozen=True)
 class ClaimResult:
     """A claim judged on some evidence: ``verdict`` (one of :data:`VERDICTS` or
-    :data:`NOT_JUDGED`), a ``summary`` sentence with the key numbers, and the ``evidence``."""
+    :data:`NOT_JUDGED`), a ``summary`` with every number behind it, the ``evidence``, and the
+    ``finding``: one plain sentence that says what is true, with its key number (what a claim box
+    leads with; the summary folds away under it)."""
 
     claim: str
     verdict: str
     summary: str
     evidence: dict
+    finding: str = ""
+
+    @property
+    def headline(self) -> str:
+        """The finding, or for a result built without one the summary's first sentence."""
+        return self.finding or first_sentence(self.summary)
 
 
 @dataclass(frozen=True)
@@ -36,14 +45,28 @@ class Claim:
     measure: Callable[[int], dict]  # seed -> evidence at the section's default settings
     rule: Callable[[dict], str]  # evidence -> verdict
     explain: Callable[[dict, str], str]  # evidence, verdict -> summary
+    find: Callable[[dict, str], str]  # evidence, verdict -> the one-sentence finding
 
     def judge(self, evidence: dict) -> ClaimResult:
         verdict = self.rule(evidence)
-        return ClaimResult(claim=self.id, verdict=verdict, summary=self.explain(evidence, verdict), evidence=evidence)
+        return ClaimResult(
+            claim=self.id,
+            verdict=verdict,
+            summary=self.explain(evidence, verdict),
+            evidence=evidence,
+            finding=self.find(evidence, verdict),
+        )
 
     def check(self, seed: int = 0) -> ClaimResult:
         """The claim judged at its section's default settings (deterministic for a seed)."""
         return self.judge(self.measure(seed))
+
+
+def first_sentence(text: str) -> str:
+    """``text`` up to the end of its first sentence (a full stop followed by a space and a capital;
+    decimals and "e.g." do not end one)."""
+    match = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9])", text)
+    return text if match is None else text[: match.start()]
 
 
 def plain(value):

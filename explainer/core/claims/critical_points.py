@@ -57,7 +57,7 @@ import numpy as np
 
 from explainer.core import kinds
 from explainer.core.analyses import critical_points as analysis
-from explainer.core.claims.base import CONFIRMED, CONTRADICTED, NOT_JUDGED, REFINED, Claim, plain
+from explainer.core.claims.base import CONFIRMED, CONTRADICTED, NOT_JUDGED, REFINED, Claim, first_sentence, plain
 from explainer.core.optimize import METHODS
 from explainer.core.prose import count, listing, plural, sci
 from explainer.core.surfaces import SURFACES
@@ -346,6 +346,36 @@ def summary(evidence: dict, verdict: str) -> str:
     return " ".join(p for p in (head, *body, _conclusion(evidence, verdict, fate), tail) if p)
 
 
+def finding(evidence: dict, verdict: str) -> str:
+    """The finding in one sentence: where runs came to rest or slowed, and what that says."""
+    if verdict == NOT_JUDGED:
+        return first_sentence(_not_judged(evidence))
+    fate = fates(evidence)
+    n = evidence["n"]
+    held = [
+        f"{_arrived(evidence, t):,} came to rest {kinds.END_AT[t]}"
+        if f == HOLDS
+        else f"{evidence['slowed'][t]:,} slowed {kinds.END_AT[t]}"
+        for t, f in fate.items()
+        if f in SLOWS_OR_STOPS
+    ]
+    if verdict == CONTRADICTED:
+        return (
+            f"No run of {n:,} slowed or stopped at a local minimum, saddle or plateau of this map: at these settings "
+            "descent went past every place where the gradient vanishes."
+        )
+    missed = [kinds.END_AT[t] for t, f in fate.items() if f not in SLOWS_OR_STOPS]
+    if verdict == CONFIRMED:
+        return (
+            f"Of {n:,} runs, {listing(held)}: descent slows or stops wherever the gradient vanishes, not only at "
+            "the best fit."
+        )
+    return (
+        f"Of {n:,} runs, {listing(held)}, but none slowed {listing(missed, 'or')}: not every place where the "
+        "gradient vanishes held descent up."
+    )
+
+
 def _measure(seed: int) -> dict:
     return evidence(analysis.basins(analysis.Settings(seed=seed)))
 
@@ -353,9 +383,10 @@ def _measure(seed: int) -> dict:
 CLAIM = Claim(
     id="vanishing-gradient-places",
     section="critical-points",
-    article_says="besides the global minimum, a local minimum, a saddle point and a plateau all have a vanishing "
+    article_says="besides the global minimum, a local minimum, a saddle and a plateau all have a vanishing "
     "gradient, and training slows down there or stops.",
     measure=_measure,
     rule=rule,
     explain=summary,
+    find=finding,
 )

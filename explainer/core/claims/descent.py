@@ -126,6 +126,31 @@ def best_fit_summary(evidence: dict, verdict: str) -> str:
     return text + " A vanishing gradient marks a resting place, not the best one; the start decides which."
 
 
+def best_fit_finding(evidence: dict, verdict: str) -> str:
+    """The finding in one sentence: how many resting runs missed the best fit, and where most of
+    them stopped."""
+    ends = evidence["end_kind"]
+    moved, rested = _moved(evidence), _rested(evidence)
+    if verdict == NOT_JUDGED:
+        return f"Only {len(rested):,} of {count(len(moved), 'run')} came to rest, too few to say where descent stops."
+    if verdict == CONFIRMED:
+        return (
+            f"All {len(rested):,} runs that came to rest found the lowest point: here a small gradient did mean "
+            "the best fit."
+        )
+    off = [ends[i] for i in rested if ends[i] != kinds.GLOBAL_MINIMUM]
+    where = {k: off.count(k) for k in kinds.RESTED if k in off}
+    most = max(where, key=where.get)
+    at = kinds.END_AT[most] if len(where) == 1 else f"away from the best fit, most {kinds.END_AT[most]}"
+    lesson = (
+        "most resting places here are not the best fit"
+        if verdict == CONTRADICTED
+        else "a small gradient marks a resting place, not the best fit"
+    )
+    share = f"{len(off) / len(rested):.0%} of the runs that came to rest ({len(off):,} of {len(rested):,})"
+    return f"{share} stopped {at}: {lesson}."
+
+
 def _measure(seed: int) -> dict:
     # The grid is deterministic: plain descent from fixed starts draws nothing at random.
     del seed
@@ -140,4 +165,5 @@ CLAIM = Claim(
     measure=_measure,
     rule=best_fit_rule,
     explain=best_fit_summary,
+    find=best_fit_finding,
 )

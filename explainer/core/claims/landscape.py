@@ -267,6 +267,46 @@ def every_cut_flat_summary(e: dict, verdict: str) -> str:
     return text + " And no cut, nor the curvature, can tell whether a point is the global minimum."
 
 
+def every_cut_flat_finding(e: dict, verdict: str) -> str:
+    """The finding in one sentence: how many cuts still lead down at the end, and whether the point
+    where they look flat is a minimum."""
+    if verdict == NOT_JUDGED:
+        if e["diverged_at"] is not None:
+            return f"This run blew up in epoch {e['diverged_at']}, so it cannot show where training heads."
+        if not _cut(e):
+            return "This run is too short to cut along, so the claim is not judged."
+        axis, random = _still_downhill(e)
+        if axis:
+            return (
+                f"{e['axis_downhill_end']:,} of the {e['n_params']:,} one-weight cuts still lead downhill at the end: "
+                "this run has not reached flat ground, so it cannot judge the claim."
+            )
+        if random:
+            return (
+                f"{e['random_downhill_end']} of the {e['random_count']} random directions still lead downhill at the "
+                "end: this run has not reached flat ground, so it cannot judge the claim."
+            )
+        return "The curvature could not be computed for these weights, so the claim is not judged."
+    axis = e["axis_downhill_end"]
+    cuts = (
+        f"none of the {e['n_params']:,} one-weight cuts leads downhill at the end"
+        if axis == 0
+        else f"only {axis:,} of the {e['n_params']:,} one-weight cuts lead downhill at the end"
+    )
+    lead = cuts[0].upper() + cuts[1:]
+    if verdict == CONTRADICTED:
+        return (
+            f"{lead}, yet along a direction that mixes many weights the loss really falls: the point where "
+            "the cuts look flat is not even a minimum."
+        )
+    if index([e["min_eigenvalue"], e["max_eigenvalue"]]) > 0:
+        return (
+            f"{lead}, yet the ground still bends down in one direction (smallest Hessian eigenvalue "
+            f"{sci(e['min_eigenvalue'])}): flat cuts do not make a minimum, and no cut can tell the global one."
+        )
+    return f"{lead} and nothing bends down, but no cut can tell a local minimum from the global one."
+
+
 def measure(settings: analysis.Settings) -> dict:
     """The evidence at ``settings``: the precomputed parts at the defaults, otherwise each part cut
     from one run trained afresh (the page uses its own cached parts)."""
@@ -291,4 +331,5 @@ CLAIM = Claim(
     measure=_measure,
     rule=every_cut_flat_rule,
     explain=every_cut_flat_summary,
+    find=every_cut_flat_finding,
 )

@@ -192,6 +192,70 @@ def depth_summary(ev: dict, verdict: str) -> str:
     return depth + sets + " What sets escape is the barrier measured against the noise, not the depth alone."
 
 
+def _too_few(ev: dict) -> str:
+    return (
+        f"Only {ev['runs']} runs per setting, fewer than the {MIN_RUNS} a share of escapes needs, so the claim is "
+        "not judged."
+    )
+
+
+def escape_finding(ev: dict, verdict: str) -> str:
+    """The finding in one sentence: how often the full batch and the mini-batches got out."""
+    if verdict == NOT_JUDGED:
+        return _too_few(ev)
+    full, mini = _split(ev)
+    best_mini = max(max(row) for row in mini)
+    if verdict == CONTRADICTED:
+        if best_mini == 0:
+            return "No mini-batch run left the shallow valley: here the noise of mini-batches did not help."
+        return (
+            f"Full-batch descent left the shallow valley as often as mini-batches did (up to {max(full):.0%} "
+            f"against {best_mini:.0%}): the noise gave no edge here."
+        )
+    shallow = mini[0]
+    batch = ev["batch_sizes"][shallow.index(max(shallow))]
+    if verdict == CONFIRMED:
+        return (
+            f"Full-batch descent never left the shallow valley, while with mini-batches of {batch} "
+            f"{'sample' if batch == 1 else 'samples'} {max(shallow):.0%} of runs got out of the shallowest one: "
+            "mini-batch noise does what the full gradient cannot."
+        )
+    if max(full) > 0:
+        return (
+            f"Full-batch descent left the shallow valley in up to {max(full):.0%} of runs and mini-batches in up to "
+            f"{best_mini:.0%}: the noise helps, but it is not the only way out."
+        )
+    return (
+        f"Mini-batches got at most {max(shallow):.0%} of runs out of even the shallowest valley (the full batch none): "
+        "the noise helps, but less than the article suggests."
+    )
+
+
+def depth_finding(ev: dict, verdict: str) -> str:
+    """The finding in one sentence: does depth follow the samples, and how much of escape it explains."""
+    if verdict == NOT_JUDGED:
+        return _too_few(ev)
+    facts = depth_facts(ev)
+    alone = ev["collapse"].get(kinds.MEASURE_BARRIER)
+    if not facts["grows"]:
+        return "A valley that fits more samples is not always deeper here: depth is not set by the samples."
+    if not ev["falls_with_depth"]:
+        return "Deeper valleys did not hold training better in every setting: depth does not decide escape here."
+    if verdict == CONFIRMED:
+        return (
+            f"Valleys that fit more samples are deeper, and depth alone explains {alone:.0%} of the spread in escape."
+        )
+    if not facts["depth_sets"]:
+        return (
+            f"Deeper valleys do hold training longer, but depth alone explains only {alone:.0%} of the spread in "
+            "escape: the barrier measured against the mini-batch noise decides it."
+        )
+    return (
+        f"Depth explains {alone:.0%} of the spread in escape, but it is not proportional to the samples a valley "
+        f"fits (per sample it grows {facts['spread']:.0f}-fold)."
+    )
+
+
 def _measure(seed: int) -> dict:
     # The default grid ships precomputed; any other seed computes it.
     return evidence(store.result(analysis.WELLS, dataclasses.replace(analysis.DEFAULT_WELLS, seed=seed)))
@@ -205,6 +269,7 @@ ESCAPE = Claim(
     measure=_measure,
     rule=escape_rule,
     explain=escape_summary,
+    find=escape_finding,
 )
 
 DEPTH = Claim(
@@ -215,4 +280,5 @@ DEPTH = Claim(
     measure=_measure,
     rule=depth_rule,
     explain=depth_summary,
+    find=depth_finding,
 )

@@ -266,6 +266,37 @@ def _refined_tail(ev: dict, f: dict) -> str:
     return tail + "."
 
 
+def finding(ev: dict, verdict: str) -> str:
+    """The finding in one sentence: what training on to the lowest loss did to the test error, and
+    what tested better."""
+    f = facts(ev)
+    early, late = ev["test_early"], ev["test_late"]
+    went = None if early is None else f"{_MOVED[change(early, late)]} from {early:.3f} to {late:.3f}"
+    if verdict == CONTRADICTED:
+        return (
+            "Training on to the lowest training loss did no harm here"
+            + (f" (the test error {went})" if went else "")
+            + ", and the network did not simply memorise random labels."
+        )
+    if verdict == CONFIRMED:
+        return (
+            f"As training went on to the lowest training loss the test error {went}, and local minima of higher "
+            "training loss tested better."
+        )
+    better = [k for k, on in (("early-stopped", f["overfits"]), ("penalised", f["reg_better"])) if on]
+    instead = (
+        f"what tested better was an {listing(better, 'or')} fit, not a local minimum of higher loss"
+        if better
+        else "no local minimum of higher loss tested better"
+    )
+    if f["overfits"]:
+        return f"As training went on to the lowest training loss the test error {went}, but {instead}."
+    return (
+        f"A network fitted random labels perfectly and got {ev['test_acc_random']:.0%} of new points right (chance "
+        f"is 50%), so a perfect fit can be worthless; but {instead}."
+    )
+
+
 def _measure(seed: int) -> dict:
     return evidence(
         store.result(analysis.CURVE, dataclasses.replace(analysis.DEFAULT_CURVE, seed=seed)),
@@ -283,4 +314,5 @@ CLAIM = Claim(
     measure=_measure,
     rule=rule,
     explain=summary,
+    find=finding,
 )

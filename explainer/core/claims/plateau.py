@@ -223,6 +223,31 @@ def slow_summary(ev: dict, verdict: str) -> str:
     )
 
 
+def slow_finding(ev: dict, verdict: str) -> str:
+    """The finding in one sentence: the loss and gradient while training crawls, and what the crawl costs."""
+    if verdict == NOT_JUDGED:
+        return f"Too many runs were still on the plateau after {ev['cap']:,} steps to measure how long it lasts."
+    f = slow_facts(ev)
+    loss = ev["plateau_loss"]
+    if verdict == CONTRADICTED:
+        if not f["high"]:
+            return f"The loss curve flattens out only at a low loss ({loss:.3g}): no high plateau to crawl on."
+        return "The time to get off hardly depends on the start: the runs do not crawl."
+    crawl = f"While the loss sits at {loss:.2f} the gradient is at most {sci(ev['plateau_grad'])} and training crawls"
+    if verdict == REFINED:
+        return (
+            f"{crawl}, but every run gets off: a start 10 times smaller adds {f['per_decade']:.0f} steps with two "
+            f"weights and multiplies them by {f['ratio']:.0f} with three, so a plateau is a slow stretch near a "
+            "saddle, not a trap."
+        )
+    if f["held"]:
+        return (
+            f"{crawl}, and from the smallest starts it was still there after {ev['cap']:,} steps: here the plateau "
+            "held it."
+        )
+    return f"{crawl}: slow and high, as the article says."
+
+
 def _slow(seed: int) -> dict:
     # The product model has no random draws: every seed reads the same precomputed grid.
     return slow_evidence(store.result(analysis.ESCAPE, analysis.DEFAULT_ESCAPE))
@@ -236,6 +261,7 @@ SLOW = Claim(
     measure=_slow,
     rule=slow_rule,
     explain=slow_summary,
+    find=slow_finding,
 )
 
 
@@ -340,6 +366,36 @@ def nets_summary(ev: dict, verdict: str) -> str:
     return head + sat + "Most failed runs, though, stop at finite weights away from those values: true local minima."
 
 
+def nets_finding(ev: dict, verdict: str) -> str:
+    """The finding in one sentence: how often the smallest and largest sigmoid networks fail, and where."""
+    if verdict == NOT_JUDGED:
+        return (
+            f"Only {ev['runs']} runs per width, fewer than the {MIN_RUNS} a failure rate needs, so the claim is not "
+            "judged."
+        )
+    h, rate = ev["hidden_units"], ev["failure_rate"][SIGMOID]
+    f = nets_facts(ev)
+    head = f"{rate[0]:.0%} of sigmoid networks with {h[0]} hidden units fail on XOR and {rate[-1]:.0%} with {h[-1]}"
+    if verdict == CONTRADICTED:
+        if not f["often"]:
+            return (
+                f"Only {rate[0]:.0%} of sigmoid networks with {h[0]} hidden units fail on XOR: small networks rarely "
+                "get stuck here."
+            )
+        return f"{head}: more hidden units did not clearly help."
+    share = ev["saturated_share"]
+    if verdict == CONFIRMED:
+        return (
+            f"{head}; {share:.0%} of the failures sit on a saturated plateau, not in a true local minimum, and more "
+            "hidden units make it rarer."
+        )
+    where = f"only {share:.0%}" if share is not None else "none"
+    return (
+        f"{head}, but {where} of the failures sit on a saturated plateau: they fail, though not the way the "
+        "article says."
+    )
+
+
 def _nets(seed: int) -> dict:
     return nets_evidence(store.result(analysis.XOR, dataclasses.replace(analysis.DEFAULT_XOR, seed=seed)))
 
@@ -352,6 +408,7 @@ SMALL_NETS = Claim(
     measure=_nets,
     rule=nets_rule,
     explain=nets_summary,
+    find=nets_finding,
 )
 
 CLAIMS = (SLOW, SMALL_NETS)

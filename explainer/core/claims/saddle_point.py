@@ -115,6 +115,29 @@ def probability_summary(evidence: dict, verdict: str) -> str:
     )
 
 
+def probability_finding(evidence: dict, verdict: str) -> str:
+    """The finding in one sentence: the share of minima at the largest judged size against the coin flips'."""
+    judged = _judged_sizes(evidence)
+    if verdict == NOT_JUDGED or not judged:
+        return "Too few minima turned up among the random matrices to judge the claim."
+    i = judged[-1]
+    n, got, coin = evidence["n"][i], _pct(evidence["pd_fraction"][i]), _pct(evidence["independent"][i])
+    head = f"Only {got} of random {n}×{n} Hessians are minima (every curvature up), against the coin flips' {coin}"
+    if verdict == CONFIRMED:
+        return (
+            f"{got} of random {n}×{n} Hessians are minima, as the coin flips' {coin} predict: almost every critical "
+            "point in many dimensions is a saddle."
+        )
+    if verdict == CONTRADICTED:
+        return (
+            f"{got} of random {n}×{n} Hessians are minima, more than the coin flips' {coin}: minima are commoner "
+            "than the article allows."
+        )
+    return (
+        f"{head}: a critical point is a saddle even more surely than the article says, by another law than coin flips."
+    )
+
+
 def _probability(seed: int) -> dict:
     return probability_evidence(store.result(sp.PROBABILITY, dataclasses.replace(sp.DEFAULT_PROBABILITY, seed=seed)))
 
@@ -127,6 +150,7 @@ PROBABILITY = Claim(
     measure=_probability,
     rule=probability_rule,
     explain=probability_summary,
+    find=probability_finding,
 )
 
 
@@ -238,6 +262,27 @@ def downhill_summary(evidence: dict, verdict: str) -> str:
     )
 
 
+def downhill_finding(evidence: dict, verdict: str) -> str:
+    """The finding in one sentence: what more downhill directions and a steeper way down each save."""
+    if verdict == NOT_JUDGED:
+        return "Half the runs or more never left the saddle, so their escape times cannot be compared."
+    g = gains(evidence)
+    k, c = evidence["k"], evidence["curvature"]
+    more = f"{k[-1]} downhill directions instead of {k[0]} make descent leave a saddle"
+    if verdict == CONTRADICTED:
+        steps = evidence["steps_by_k"]
+        return (
+            f"{more} hardly sooner ({steps[-1]:,.0f} steps against {steps[0]:,.0f}): the number of ways down does "
+            "not set the escape."
+        )
+    if verdict == CONFIRMED:
+        return f"{more} {g['k_gain']:.2g} times as fast: more ways down, a quicker escape."
+    return (
+        f"{more} only {g['k_gain']:.2g} times as fast, while a {c[-1] / c[0]:g} times steeper way down makes it "
+        f"{g['curvature_gain']:.0f} times as fast: the steepness of the way down sets the escape time."
+    )
+
+
 def _downhill(seed: int) -> dict:
     res = store.result(sp.DOWNHILL, dataclasses.replace(sp.DEFAULT_DOWNHILL, seed=seed))
     return downhill_evidence(res, store.result(sp.RACE, sp.DEFAULT_RACE))
@@ -251,6 +296,7 @@ DOWNHILL = Claim(
     measure=_downhill,
     rule=downhill_rule,
     explain=downhill_summary,
+    find=downhill_finding,
 )
 
 
@@ -343,6 +389,27 @@ def stall_summary(evidence: dict, verdict: str) -> str:
     return text + " The index does not follow the loss clearly either way here."
 
 
+def stall_finding(evidence: dict, verdict: str) -> str:
+    """The finding in one sentence: how many critical points are saddles, and whether the index follows the loss."""
+    total = len(evidence["loss"])
+    if verdict == NOT_JUDGED:
+        return f"Only {count(total, 'critical point')} turned up, fewer than the {MIN_POINTS} a verdict needs."
+    saddles = sum(i > 0 for i in evidence["index"])
+    rho = evidence["spearman"]
+    head = f"{saddles} of the {total} places where small networks' gradients vanish are saddles"
+    if verdict == CONFIRMED:
+        return (
+            f"{head}, and the higher the loss, the more ways lead down (ρ = {rho:.2f}): a high-loss stall is a saddle."
+        )
+    if verdict == CONTRADICTED:
+        return (
+            f"{head}, but the higher the loss, the fewer ways lead down (ρ = {rho:.2f}): high-loss stalls are not "
+            "the saddles."
+        )
+    p = _p_value(evidence["spearman_p"])
+    return f"{head}, but the share of ways down does not follow the loss clearly (ρ = {rho:.2f}, {p})."
+
+
 def _stall(seed: int) -> dict:
     stall = store.result(sp.STALL, dataclasses.replace(sp.DEFAULT_STALL, seed=seed))
     return stall_evidence(store.result(sp.CENSUS, sp.DEFAULT_CENSUS), stall)
@@ -356,6 +423,7 @@ STALL = Claim(
     measure=_stall,
     rule=stall_rule,
     explain=stall_summary,
+    find=stall_finding,
 )
 
 CLAIMS = (PROBABILITY, DOWNHILL, STALL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from explainer.charts import Figure, curves, figure, maps
+from explainer.charts import Figure, curves, figure, maps, player
 from explainer.core import kinds
 from explainer.core.analyses.critical_points import Basins
 from explainer.core.contours import contour_segments, quantile_levels
@@ -46,16 +46,15 @@ def basin_map(res: Basins) -> Figure:
         maps.basin_layer(frame, bounds),
         maps.contour_layer(contour_segments(xs, ys, z, quantile_levels(z, 14)), bounds, opacity=0.9),
     ]
-    if res.paths:
-        paths = pd.concat(
-            [pd.DataFrame({"run": p.run, "step": p.steps, "x": p.xy[:, 0], "y": p.xy[:, 1]}) for p in res.paths],
-            ignore_index=True,
-        )
-        layers += maps.path_layers(paths, bounds, width=1.8)
-    layers.append(maps.critical_layer(maps.critical_frame(surface), bounds))
+    critical = maps.critical_layer(maps.critical_frame(surface), bounds)
     chart = maps.compose(
         layers, bounds=bounds, longest=MAP_SIDE, chart_title=words.map_title(res), subtitle=words.map_subtitle(res)
     )
+    if res.paths:  # the example runs, stepped together in the browser (explainer.charts.player)
+        runs = {p.run: (p.steps, p.xy, surface.value(p.xy)) for p in res.paths}
+        chart = player.stepped(chart, player.sampled(runs), bounds, width=1.8, readout=False, on_top=(critical,))
+    else:
+        chart.layer = [*chart.layer, critical]
     return figure(chart, frame)
 
 

@@ -16,7 +16,8 @@ from explainer.sections.critical_points import figures, words
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached
 from explainer.ui.claims import claim_box
-from explainer.ui.display import show_chart
+from explainer.ui.display import note, show_chart
+from explainer.ui.player import player
 from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = "critical-points"
@@ -94,7 +95,7 @@ def grid_view(settings: analysis.Settings):
 def _intro() -> None:
     st.markdown(
         f"*{ARTICLE}* points out that the bottom of the deepest valley is not the only place where the slope is "
-        "zero. A shallower valley, a saddle and a flat plateau look the same to a gradient: small. The four-traps "
+        "zero. A local minimum, a saddle and a plateau look the same to a gradient: small. The four-traps "
         "map was built to hold one of each. Hundreds of runs start from a grid that covers the map, and each one's "
         "end is read from the ground where it stopped: is it still on its way (the ground's own curvature puts a "
         "critical point further on, or it is still sliding over flat ground), and if not, how does the ground curve "
@@ -116,16 +117,22 @@ def _controls_part(form: ui.Form, ctx: Context) -> analysis.Settings:
 
 def _map_part(res: analysis.Basins) -> None:
     surface = SURFACES[res.settings.surface]
-    st.caption(f"${surface.formula}$ — {surface.note} {words.map_holds(res)}")
+    note(f"${surface.formula}$ — {surface.note} {words.map_holds(res)}")
+
+
+#: The keyed box that holds the map and its play buttons (the buttons find the map's slider in it).
+MAP_BOX = "critical-points-map-player"
 
 
 def _ends_part(res: analysis.Basins, map_fig, counts_fig) -> None:
     name = res.settings.surface
     left, right = st.columns([1.6, 1], gap="medium")
-    with left:
+    with left, st.container(key=MAP_BOX):
         show_chart(
             map_fig, name=f"critical-points-basins-{name}", key=f"{SLUG}.export.map", caption=words.counts_caption(res)
         )
+        if res.paths:
+            player(MAP_BOX)
     with right:
         show_chart(
             counts_fig,
@@ -133,25 +140,28 @@ def _ends_part(res: analysis.Basins, map_fig, counts_fig) -> None:
             key=f"{SLUG}.export.counts",
             caption=words.escape_caption(res),
         )
-        st.dataframe(
-            figures.end_table(res),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "ended": "ended",
-                "runs": "runs",
-                "median_steps": st.column_config.NumberColumn("median steps", format="%d"),
-            },
-        )
-        kicks = words.kicks_caption(res)
-        if kicks:
-            st.caption(kicks)
+    # Under both columns, at full width: every column of the table shows at 820 pixels, and the
+    # right column no longer runs far below the map.
+    st.dataframe(
+        figures.end_table(res),
+        hide_index=True,
+        width="stretch",
+        key=f"{SLUG}.ends.table",
+        column_config={
+            "ended": st.column_config.TextColumn("ended", width="medium"),
+            "runs": st.column_config.NumberColumn("runs", format="%d", width="small"),
+            "median_steps": st.column_config.NumberColumn("median steps", format="%d", width="small"),
+        },
+    )
+    kicks = words.kicks_caption(res)
+    if kicks:
+        note(kicks)
 
 
 def _plateau_part(res: analysis.Basins) -> None:
-    note = words.plateau_note(res)
-    if note:
-        st.info(note, icon=":material/info:")
+    text = words.plateau_note(res)
+    if text:
+        st.info(text, icon=":material/info:")
 
 
 def _example_part(res: analysis.Basins, example_fig) -> None:

@@ -38,10 +38,10 @@ def on(stall_kind: str) -> str:
 
 
 def map_holds(res: Basins) -> str:
-    """What the map lists among its critical points (the white marks on the map)."""
+    """What the map lists among its critical points (its marks on the map)."""
     parts = [count(res.listed[k], kinds.END_NAMES[k], _MANY[k]) for k in _MANY if res.listed.get(k)]
     title = SURFACES[res.settings.surface].title
-    return f"The {title} map has {listing(parts)} (white marks on the map)."
+    return f"The {title} map has {listing(parts)} (the marks on the map)."
 
 
 def _never_moved(ended: int, stayed: int) -> str:
@@ -123,7 +123,11 @@ def map_title(res: Basins) -> str:
 
 
 def map_subtitle(res: Basins) -> str:
-    return f"{SURFACES[res.settings.surface].title} · each square is one start, coloured by where its run ended"
+    s = res.settings
+    return (
+        f"{SURFACES[s.surface].title} · {METHODS[s.method]}, step size {s.lr:g}, at most {s.steps:,} steps · "
+        "each square is one start, coloured by where its run ended"
+    )
 
 
 def _resting(p) -> str:

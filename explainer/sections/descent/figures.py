@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
+import json
+
+import altair as alt
 import numpy as np
 import pandas as pd
 
-from explainer.charts import Figure, curves, figure, maps
-from explainer.core.analyses.descent import SWEEP_POINTS, NetworkLesson, SurfaceRun
+from explainer.charts import Figure, curves, figure, maps, player
+from explainer.core import kinds
+from explainer.core.analyses.descent import SWEEP_POINTS, NetworkLesson, Race, SurfaceRun
 from explainer.core.contours import contour_segments, quantile_levels
 from explainer.core.experiments import SaddleEscape
+from explainer.core.optimize import METHODS
 from explainer.core.surfaces import SURFACES
+
+#: How the chosen step size's curve stands out from the others.
+YOURS_WIDTH, OTHERS_WIDTH = 4.0, 1.6
+YOURS_OPACITY, OTHERS_OPACITY = 1.0, 0.4
+
+
+def rate_label(rate: float, chosen: float) -> str:
+    return f"{rate:g} (yours)" if rate == chosen else f"{rate:g}"
 
 
 def lesson(res: NetworkLesson) -> Figure:
+    """Loss per epoch for the four step sizes; the reader's (``settings.lr``) bold, the others faded."""
+    chosen = res.settings.lr
     frame = pd.concat(
         [
-            pd.DataFrame({"epoch": np.arange(len(c)), "loss": c, "lr": f"{rate:g}"})
+            pd.DataFrame({"epoch": np.arange(len(c)), "loss": c, "lr": rate_label(rate, chosen)})
             for rate, c in zip(res.step_sizes, res.curves, strict=True)
         ],
         ignore_index=True,
     )
+    yours = f"datum.lr == {json.dumps(rate_label(chosen, chosen))}"
     chart = curves.training_curves(
         frame,
         chart_title="One network, four step sizes",
-        subtitle="8 tanh units on 200 'moons' points, full-batch gradient descent in scikit-learn",
+        subtitle=f"8 tanh units, 200 'moons' points, full batch · bold: yours ({chosen:g})",
+    ).encode(
+        strokeWidth=alt.condition(yours, alt.value(YOURS_WIDTH), alt.value(OTHERS_WIDTH)),
+        opacity=alt.condition(yours, alt.value(YOURS_OPACITY), alt.value(OTHERS_OPACITY)),
     )
     return figure(chart, frame)
 
@@ -43,19 +62,44 @@ def backdrop(name: str) -> list:
 
 
 def run_map(res: SurfaceRun) -> Figure:
+    """The reader's run on its map, steppable in the browser (``explainer.charts.player``), and
+    clickable: a click on the heat map picks a cell, whose centre becomes the start
+    (:data:`DROP` names the selection)."""
     surface = SURFACES[res.settings.surface]
     run = res.run
-    every = max(1, run.steps // 600)
-    keep = np.unique(np.concatenate([np.arange(0, len(run.losses), every), [run.steps]]))
-    path = pd.DataFrame({"run": 0, "step": keep, "x": run.positions[keep, 0], "y": run.positions[keep, 1]})
+    frame = player.frames({0: (run.positions, run.losses)})
     heat, contours, critical = backdrop(res.settings.surface)
+    s = res.settings
+    marks = maps.path_layers(frame, surface.bounds)[2:]  # the start ring and the end diamond
     chart = maps.compose(
-        [heat, contours, *maps.path_layers(path, surface.bounds), critical],
+        [heat.add_params(drop_selection()), contours, *marks],
         bounds=surface.bounds,
         chart_title=f"Gradient descent on the {surface.title}",
-        subtitle="ring: start · diamond: end · white marks: critical points",
+        subtitle=f"ring: your start ({s.x0:.2f}, {s.y0:.2f}) · step size {s.lr:g} · click to move it",
     )
-    return figure(chart, path)
+    return figure(player.stepped(chart, frame, surface.bounds, on_top=(critical,)), frame)
+
+
+#: Name of the map's click selection (a heat-map cell), read by the page.
+DROP = "drop"
+
+
+def drop_selection() -> alt.Parameter:
+    """A click on the heat map selects one cell (its corners ``x, x2, y, y2``)."""
+    return alt.selection_point(name=DROP, on="click", fields=["x", "x2", "y", "y2"], clear=False, empty=False)
+
+
+def dropped_start(selection: dict | None) -> tuple[float, float] | None:
+    """The start a click on the map asks for: the centre of the clicked cell, to two decimals as
+    the start sliders hold it (``None`` if nothing was clicked)."""
+    rows = (selection or {}).get(DROP) or []
+    if not rows:
+        return None
+    row = rows[0]
+    try:
+        return round((row["x"] + row["x2"]) / 2, 2), round((row["y"] + row["y2"]) / 2, 2)
+    except (KeyError, TypeError):
+        return None
 
 
 def stall_frame(stalls) -> pd.DataFrame:
@@ -71,6 +115,8 @@ def run_curves(res: SurfaceRun) -> Figure:
     events = None
     if run.diverged_at is not None:
         events = pd.DataFrame([dict(step=run.steps, label=f"diverged at step {run.diverged_at}")])
+    elif res.oscillation is not None:
+        events = pd.DataFrame([dict(step=res.oscillation.start, label="oscillating from here")])
     charts = curves.run_curves(
         frame, chart_title="Loss and slope along the way", stalls=stall_frame(res.stalls), events=events
     )
@@ -103,3 +149,58 @@ def saddle_aim(r: SaddleEscape) -> Figure:
         frame, chart_title="Stopping at a saddle takes a perfect aim", subtitle=f"x² − y², step size {r.lr:g}"
     )
     return figure(chart, frame)
+
+
+def race_map(res: Race) -> Figure:
+    """The six optimisers' paths from the reader's start, one colour and marker each, steppable."""
+    s = res.settings
+    surface = SURFACES[s.surface]
+    frame = player.frames({m: (res.runs[m].positions, res.runs[m].losses) for m in res.methods})
+    heat, contours, critical = backdrop(s.surface)
+    chart = maps.compose(
+        [heat, contours],
+        bounds=surface.bounds,
+        chart_title="Six optimisers, one start",
+        subtitle=f"from ({s.x0:.2f}, {s.y0:.2f}) at step size {s.lr:g}",
+    )
+    chart = player.stepped(
+        chart,
+        frame,
+        surface.bounds,
+        colors=player.RACE_COLORS,
+        shapes=player.RACE_SHAPES,
+        run_names=METHODS,
+        width=2.0,
+        readout=False,
+        on_top=(critical,),
+    )
+    return figure(chart, frame)
+
+
+def _short(name: str) -> str:
+    """An optimiser's name without "gradient descent" where the word is implied (a narrow table)."""
+    return name.replace(" gradient descent", "").replace("gradient descent", "plain")
+
+
+STOPPED = {"converged": "stopped", "max-steps": "used every step", "diverged": "diverged"}
+
+
+def race_table(res: Race) -> pd.DataFrame:
+    """Where each optimiser ended: ``optimiser, ended, point, x, y, loss, steps, stop`` (``point`` is
+    ``(x, y)`` as text, for a narrow table)."""
+    rows = []
+    for m in res.methods:
+        run = res.runs[m]
+        rows.append(
+            dict(
+                optimiser=_short(METHODS[m]),
+                ended=kinds.END_NAMES[res.end_kind[m]],
+                point=f"({run.end[0]:.3f}, {run.end[1]:.3f})",
+                x=float(run.end[0]),
+                y=float(run.end[1]),
+                loss=float(run.losses[-1]),
+                steps=run.steps,
+                stop=STOPPED[run.stop_reason],
+            )
+        )
+    return pd.DataFrame(rows, columns=["optimiser", "ended", "point", "x", "y", "loss", "steps", "stop"])

@@ -13,7 +13,8 @@ from explainer.sections.descent import figures, words
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached, viewed
 from explainer.ui.claims import claim_box
-from explainer.ui.display import show_chart
+from explainer.ui.display import note, show_chart
+from explainer.ui.player import player
 from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = "descent"
@@ -75,6 +76,11 @@ def run_view(settings: analysis.RunSettings):
     return viewed(analysis.surface_run(settings), figures.run_map, figures.run_curves, figures.sweep)
 
 
+@cached(show_spinner="Racing six optimisers…")
+def race_view(settings: analysis.RaceSettings):
+    return viewed(analysis.race(settings), figures.race_map, figures.race_table)
+
+
 @cached(show_spinner="Descending from a grid of starts…")
 def claim_view(settings: analysis.GridSettings) -> claims.ClaimResult:
     return CLAIM.judge(best_fit.best_fit_evidence(analysis.start_grid(settings)))
@@ -124,11 +130,29 @@ def _surface_controls(form: ui.Form) -> analysis.RunSettings:
     c4, c5 = st.columns(2)
     lr, steps = form.render(STEP_SIZE, c4), form.render(STEPS, c5)
     surface = SURFACES[name]
-    st.caption(f"${surface.formula}$ — {surface.note}")
+    note(f"${surface.formula}$ — {surface.note}")
     return analysis.RunSettings(surface=name, x0=float(x0), y0=float(y0), lr=float(lr), steps=int(steps))
 
 
-def _surface_part(form: ui.Form) -> None:
+#: Keys of the containers that hold a stepped map and its buttons, and of the clickable map.
+MAP_BOX, RACE_BOX = "descent-map-player", "descent-race-player"
+MAP_CHART = f"{SLUG}.click.map"
+
+
+def _drop_ball() -> None:
+    """A click on the map moves the start sliders to the clicked cell (before the fragment reruns,
+    so the sliders are drawn with their new values and write them to the URL)."""
+    state = st.session_state.get(MAP_CHART)
+    start = figures.dropped_start(state.get("selection") if state else None)
+    if start is None:
+        return
+    name = st.session_state.get(SURFACE.key, SURFACE.default)
+    for control, value in zip((START_X, START_Y), start, strict=True):
+        c = control.under(name if name in analysis.DEMO_SURFACES else SURFACE.default)
+        st.session_state[c.key] = min(max(float(value), c.lo), c.hi)
+
+
+def _surface_part(form: ui.Form, ctx: Context) -> None:
     settings = _surface_controls(form)
     res, map_fig, curves_fig, sweep_fig = run_view(settings)
     text, box = words.run_verdict(res)
@@ -136,10 +160,17 @@ def _surface_part(form: ui.Form) -> None:
     grid = analysis.GridSettings(surface=settings.surface, lr=settings.lr, steps=settings.steps)
     claim_box(CLAIM, claim_view(grid))
     left, right = st.columns([1.25, 1], gap="medium")
-    with left:
+    with left, st.container(key=MAP_BOX):
         show_chart(
-            map_fig, name=f"descent-path-{settings.surface}", key=f"{SLUG}.export.map", caption=words.map_caption(res)
+            map_fig,
+            name=f"descent-path-{settings.surface}",
+            key=f"{SLUG}.export.map",
+            caption=words.map_caption(res),
+            on_select=_drop_ball,
+            selection_mode=[figures.DROP],
+            chart_key=MAP_CHART,
         )
+        player(MAP_BOX)
     with right:
         show_chart(
             curves_fig,
@@ -152,6 +183,41 @@ def _surface_part(form: ui.Form) -> None:
         name=f"descent-step-sizes-{settings.surface}",
         key=f"{SLUG}.export.sweep",
         caption=words.sweep_caption(res, SURFACES[settings.surface]),
+    )
+    _race_part(settings, ctx)
+
+
+def _race_part(run: analysis.RunSettings, ctx: Context) -> None:
+    st.markdown("#### The optimiser race")
+    st.markdown(
+        "The same start and step size for all six optimisers, each with its usual settings (momentum 0.9; Adam's "
+        f"0.9 and 0.999; noise and jump radius {analysis.RACE_NOISE:g}, drawn from the page's seed). Press Play to "
+        "watch them run side by side."
+    )
+    settings = analysis.RaceSettings(
+        surface=run.surface, x0=run.x0, y0=run.y0, lr=run.lr, steps=run.steps, seed=ctx.seed
+    )
+    res, race_fig, table = race_view(settings)
+    # The map, then the table under it at full width: beside the map, a fifth of the table's
+    # columns was cut off at 1280 pixels and most of it at 820.
+    with st.container(key=RACE_BOX):
+        show_chart(
+            race_fig, name=f"descent-race-{run.surface}", key=f"{SLUG}.export.race", caption=words.race_caption(res)
+        )
+        player(RACE_BOX)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key=f"{SLUG}.race.table",
+        column_order=("optimiser", "ended", "point", "loss", "steps"),
+        column_config={
+            "optimiser": st.column_config.TextColumn("optimiser", width="medium"),
+            "ended": st.column_config.TextColumn("ended at", width="medium"),
+            "point": st.column_config.TextColumn("point", width="medium"),
+            "loss": st.column_config.NumberColumn("loss", format="%.4f", width="small"),
+            "steps": st.column_config.NumberColumn("steps", format="%d", width="small"),
+        },
     )
 
 
@@ -174,7 +240,7 @@ def render(ctx: Context) -> None:
     form = ui.Form(CONTROLS)
     _intro()
     _network_part(form, ctx)
-    _surface_part(form)
+    _surface_part(form, ctx)
     _saddle_aside(form)
 
 

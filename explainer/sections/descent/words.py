@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from explainer.core import kinds
-from explainer.core.analyses.descent import NetworkLesson, SurfaceRun
+from explainer.core.analyses.descent import NetworkLesson, Race, SurfaceRun
 from explainer.core.experiments import SaddleEscape
-from explainer.core.optimize import CONVERGED, DIVERGED
+from explainer.core.optimize import CONVERGED, DIVERGED, MAX_STEPS, METHODS
 from explainer.core.prose import count, listing, power_of_ten, sci
 from explainer.core.surfaces import Surface
 from explainer.core.training import Update
@@ -75,7 +75,17 @@ def lesson_caption(lesson: NetworkLesson) -> str:
             f"Step size {rates[wild]:g} overshoots: its loss went up on {lesson.rises[wild]} of {lesson.epochs} steps "
             f"and ends at {lesson.final[wild]:.3f}."
         )
+    pieces.append(f"The bold curve is yours, step size {lesson.settings.lr:g}: {_yours(lesson)}")
     return " ".join(pieces)
+
+
+def _yours(lesson: NetworkLesson) -> str:
+    i = lesson.step_sizes.index(lesson.settings.lr) if lesson.settings.lr in lesson.step_sizes else None
+    if i is None:
+        return "it is not among the four drawn."
+    if lesson.diverged_at[i] is not None:
+        return f"it blew up at epoch {lesson.diverged_at[i]}."
+    return f"loss {lesson.final[i]:.3f} after {lesson.epochs} steps, lowest {lesson.best[i]:.3f}."
 
 
 # ----- the reader's run ----------------------------------------------------------------------------
@@ -115,6 +125,8 @@ def run_verdict(res: SurfaceRun) -> tuple[str, str]:
         how = f"Stopped at step {run.steps}: the gradient norm fell to {sci(res.end_grad)}."
     else:
         how = f"Used all {run.steps} steps; the gradient norm is still {sci(res.end_grad)}."
+    if res.oscillation is not None:
+        return f"{how} {oscillation_sentence(res)}", "warning"
     resting = res.end_kind in kinds.RESTED
     ground = describe_ground(res.ground, res.scales, resting=resting)
     if res.end_kind == kinds.LEFT_MAP:
@@ -143,6 +155,33 @@ def run_verdict(res: SurfaceRun) -> tuple[str, str]:
     return f"{how} It ended at {point(run.end)} on {_WHERE[res.end_kind]}: the ground there {ground}.", box
 
 
+def oscillation_sentence(res: SurfaceRun) -> str:
+    """Why a run that bounced across a valley never came to rest: oscillation, and its cause."""
+    o = res.oscillation
+    text = (
+        f"It **oscillates**: from step {o.start} on, every step jumped back across the valley, "
+        f"{o.amplitude:.3g} either side of {point(o.center)}, while the loss and the slope stayed level. "
+        "That is no resting place: the ball never stops, it bounces."
+    )
+    if o.valley is None or not np.isfinite(o.curvature):
+        return text + " The local curvature finds no critical point between the two sides of the bounce."
+    where = kinds.END_NAMES[o.valley] if o.valley in kinds.RESTED else "critical point"
+    text += (
+        f" The cause is the step against the curvature: across the valley of the {where} at {point(o.valley_xy)} "
+        f"the ground curves by λ_max = {o.curvature:.3g}, and step size × λ_max = {o.lr:g} × {o.curvature:.3g} = "
+        f"{o.product:.3g}"
+    )
+    if o.product > 2:
+        return text + (
+            f", above 2: each step overshoots the valley floor by more than it gains. Step sizes below "
+            f"2/λ_max = {o.bound:.3g} settle there."
+        )
+    return text + (
+        ", below 2 at the floor itself, so the bounce lives on the valley's steeper walls, where the curvature "
+        "is larger; a smaller step size settles."
+    )
+
+
 def map_caption(res: SurfaceRun) -> str:
     s = res.settings
     left = " (the run left the map)." if res.off_map else "."
@@ -157,6 +196,12 @@ def curves_caption(res: SurfaceRun) -> str:
         f"The loss went from {res.start_loss:.4g} to {res.end_loss:.4g}; the gradient norm from {res.start_grad:.2g} "
         f"to {res.end_grad:.2g}."
     )
+    if res.oscillation is not None:
+        o = res.oscillation
+        text += (
+            f" From step {o.start} (dashed line) the run oscillates across a valley: the loss and slope stay level "
+            "because it lands at the same heights again and again, not because it rests."
+        )
     if res.stalls:
         first = res.stalls[0]
         text += (
@@ -264,6 +309,46 @@ def stability_sentence(res: SurfaceRun) -> str:
             "and these runs settled where the ground is gentler."
         )
     return text
+
+
+# ----- the optimiser race --------------------------------------------------------------------------
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def race_caption(r: Race) -> str:
+    """Who stopped first and where each optimiser ended, in numbers."""
+    s = r.settings
+    parts = []
+    done = r.converged
+    if done:
+        first = done[0]
+        parts.append(
+            f"From ({s.x0:.2f}, {s.y0:.2f}) at step size {s.lr:g}, {METHODS[first]} stopped first, after "
+            f"{_steps(r.steps(first))}, {kinds.END_AT[r.end_kind[first]]} (loss {r.end_loss(first):.4g})."
+        )
+        if "gd" in done and first != "gd":
+            parts.append(f"Plain gradient descent took {_steps(r.steps('gd'))}.")
+    else:
+        parts.append(f"From ({s.x0:.2f}, {s.y0:.2f}) at step size {s.lr:g}, no optimiser came to a stop.")
+    by_place: dict[str, list[str]] = {}
+    for m in r.methods:
+        by_place.setdefault(r.end_kind[m], []).append(METHODS[m])
+    if len(by_place) > 1:
+        pieces = [f"{listing(ms)} {kinds.END_AT[k]}" for k, ms in by_place.items()]
+        parts.append("They did not all end in the same place: " + "; ".join(pieces) + ".")
+    else:
+        (k,) = by_place
+        parts.append(f"All six ended {kinds.END_AT[k]}.")
+    running = [METHODS[m] for m in r.methods if r.runs[m].stop_reason == MAX_STEPS]
+    if running:
+        parts.append(
+            f"{_upper(listing(running))} used all {_steps(s.steps)} without stopping"
+            + (": the noise keeps it jiggling." if running == [METHODS["noisy"]] else ".")
+        )
+    return " ".join(parts)
 
 
 # ----- the saddle aside ------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ def plane_map(view: analysis.PathView) -> Figure:
         view.bounds,
         log_color=float(z.max() / max(z.min(), 1e-12)) > 30,
         chart_title="The loss over the plane of the training path",
-        subtitle=f"the plane holds {view.held:.1%} of the path; ring: start, diamond: end",
+        subtitle=f"the plane holds {view.held:.1%} of the path; ring: start, diamond: end, ball: the epoch shown",
     )
     return figure(chart, path)
 

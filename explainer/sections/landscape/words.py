@@ -182,8 +182,8 @@ def fan_intro() -> str:
         f"at once (all {analysis.N_WEIGHTS:,} entries of the weight matrices; the {analysis.N_BIASES} biases stay "
         "put, as in "
         "Li et al., 2018). Weights of different layers have different sizes, so each neuron's share of the "
-        "direction is scaled to the size of that neuron's own weights; then a step of 1 changes every neuron by about "
-        "as much as it is worth."
+        "direction is scaled to the size of that neuron's own weights (filter normalisation); then a step of 1 "
+        "changes every neuron by about as much as it is worth."
     )
 
 

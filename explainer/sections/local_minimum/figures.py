@@ -62,7 +62,7 @@ def valley(view: ValleyView) -> Figure:
         chart_title=f"Every sample digs its own well: {s.m} of {s.n} samples at −1",
         subtitle="training loss of the one weight w; "
         + (
-            "the bar marks the climb out of the shallow valley"
+            "ΔL is the climb from the shallow floor up to the rim"
             if view.has_valley
             else "with so few samples at −1 there is no shallow valley"
         ),

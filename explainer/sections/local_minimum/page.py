@@ -18,7 +18,7 @@ from explainer.sections.local_minimum import figures, words
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached, computed, viewed
 from explainer.ui.claims import claim_box
-from explainer.ui.display import show_chart
+from explainer.ui.display import note, show_chart
 from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = analysis.SLUG
@@ -179,7 +179,7 @@ def _network_part(ctx: Context) -> None:
         caption=words.symmetric_caption(sym),
     )
     st.markdown(words.SYMMETRIC_NOTE)
-    st.caption(words.READ_MORE)
+    note(words.READ_MORE)
 
 
 def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:

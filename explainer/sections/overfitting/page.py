@@ -18,7 +18,7 @@ from explainer.sections.overfitting import figures, words
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached, computed, viewed
 from explainer.ui.claims import claim_box
-from explainer.ui.display import show_chart
+from explainer.ui.display import note, show_chart
 from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = analysis.SLUG
@@ -35,7 +35,7 @@ WIDTH = ui.Control(
 )
 ALPHA = ui.Control(
     f"{SLUG}.alpha",
-    "Penalty α (L2)",
+    "L2 penalty α",
     "select_slider",
     _C.alpha,
     options=analysis.ALPHAS,
@@ -164,7 +164,7 @@ def render(ctx: Context) -> None:
     _, regularised, _, _ = _defaults(ctx.seed)
     claim_box(CLAIM, verdict_view(curve, regularised, labels, sharp))
     st.markdown(words.DOUBLE_DESCENT)
-    st.caption(words.READ_MORE)
+    note(words.READ_MORE)
 
 
 def verdicts(ctx: Context):

@@ -137,8 +137,10 @@ def sharpness_caption(res: SharpRuns) -> str:
     missed = int((~ok).sum())
     head = f"{count(int(ok.sum()), 'run')}" + (f" ({missed} not measured)" if missed else "") + "."
     reached = int(res.reached[ok].sum())
+    others = f" (the others stopped at {s.max_updates:,} steps)" if reached < int(ok.sum()) else ""
+    every = "All" if reached == int(ok.sum()) else f"{reached} of them"
     stop = (
-        f" {reached} of them reached training loss {s.target:g} (the others stopped at {s.max_updates:,} steps); "
+        f" {every} reached training loss {s.target:g}{others}; "
         f"they took {int(res.updates[ok].min()):,} to {int(res.updates[ok].max()):,} SGD steps."
         if ok.any()
         else ""

@@ -18,7 +18,7 @@ from explainer.sections.plateau import figures, words
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached, computed
 from explainer.ui.claims import claim_box
-from explainer.ui.display import show_chart
+from explainer.ui.display import note, show_chart
 from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = analysis.SLUG
@@ -171,7 +171,7 @@ def _stop_part(ctx: Context) -> None:
     st.markdown(words.STOPPING)
     res, chart = stop_view(dataclasses.replace(analysis.DEFAULT_STOP, seed=ctx.seed))
     show_chart(chart, name="plateau-stopping-rule", key=f"{SLUG}.export.stop", caption=words.stop_caption(res))
-    st.caption(words.READ_MORE)
+    note(words.READ_MORE)
 
 
 def render(ctx: Context) -> None:

@@ -52,7 +52,7 @@ STOPPING = (
 
 ESCAPE = (
     "**How to get off a plateau.** Start further from the saddle (a larger $u_0$; the reason for scikit-learn's "
-    "scaled random starts), carry speed across the flat part (momentum adds up the small, steady gradient; Adam "
+    "scaled random starts), carry speed across the plateau (momentum adds up the small, steady gradient; Adam "
     "divides it by its own size, so a tiny slope still gives a full-sized step), give the network more hidden "
     "units (fewer seeds saturate into a plateau), and do not stop just because the loss has been flat for a while."
 )
@@ -94,12 +94,12 @@ def product_caption(view: ProductView) -> str:
     if p is None:
         if view.start_grad < GRAD_SMALL * view.max_grad:
             flat = (
-                f"There is no long flat stretch, although the gradient at the start is tiny ({sci(view.start_grad)}, "
+                f"There is no plateau, although the gradient at the start is tiny ({sci(view.start_grad)}, "
                 f"against {sci(view.max_grad)} at its steepest): {method_words(s.method)} moves on regardless. "
             )
         else:
             flat = (
-                f"There is no long flat stretch: the gradient is not small at this start ({sci(view.start_grad)}, "
+                f"There is no plateau: the gradient is not small at this start ({sci(view.start_grad)}, "
                 f"against {sci(view.max_grad)} at its steepest), and the loss falls at once. "
             )
     else:
@@ -114,7 +114,7 @@ def product_caption(view: ProductView) -> str:
             flat += f"against {sci(view.max_grad)} at its steepest. "
         others = len(view.plateaus) - 1
         if others > 0:
-            flat += f"({others} shorter flat stretch{'es' if others > 1 else ''} also shaded.) "
+            flat += f"({others} shorter {'plateau' if others == 1 else 'plateaus'} also shaded.) "
     if view.escape is None:
         return (
             head

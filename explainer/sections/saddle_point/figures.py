@@ -96,7 +96,7 @@ def _map(res: sp.SaddlePair, name: str) -> tuple:
         layers,
         bounds=surface.bounds,
         chart_title=charts.SURFACE_NAMES[name],
-        subtitle=f"orange: from (1, {offset(res.settings.y0)}) · blue: from (1, 0)",
+        subtitle=f"orange: from (1, {offset(res.settings.y0)}) · light blue: from (1, 0)",
         longest=MAP_SIDE,
     )
     data = pd.concat([offset_path, line_path], ignore_index=True).assign(surface=name)

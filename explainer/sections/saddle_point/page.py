@@ -21,7 +21,7 @@ from explainer.sections.saddle_point import figures, words
 from explainer.ui import controls as ui
 from explainer.ui.cache import cached, viewed
 from explainer.ui.claims import claim_box
-from explainer.ui.display import show_chart
+from explainer.ui.display import note, show_chart
 from explainer.ui.section import ARTICLE, Context, Section
 
 SLUG = sp.SLUG
@@ -223,7 +223,7 @@ def _network_part(form: ui.Form, ctx: Context) -> None:
         key=f"{SLUG}.export.census",
         caption=words.census_caption(census),
     )
-    st.caption(words.READ_MORE)
+    note(words.READ_MORE)
 
 
 def verdicts(ctx: Context) -> tuple[claims.ClaimResult, ...]:
