@@ -146,7 +146,7 @@ def test_a_run_bouncing_across_a_valley_is_named_oscillation_with_its_cause():
     at.select_slider(key="descent.lr").set_value(0.7).run()
     box = _run_box(at)
     assert "**oscillates**" in box and "no resting place" not in box.replace("That is no resting place", "")
-    assert "0.7 × 3.75 = 2.63, above 2" in box and "2/λ_max = 0.533" in box
+    assert "0.7 × 3.75 = 2.63, above 2" in box and "2/λₘₐₓ = 0.533" in box
     assert "From step 11 (dashed line) the run oscillates across a valley" in texts(at)
 
 

@@ -75,7 +75,7 @@ def test_the_stability_bound_names_its_direction_and_when_it_does_not_bind(defau
     sw = sweep_of([kinds.SWEEP_CONVERGED] * 3 + [kinds.SWEEP_DIVERGED], [1e-7] * 4, lrs=[0.5, 1.23, 1.92, 2.5])
     unexcited = Stability(limit=1.0, top=2.0, direction=(0.0, 1.0), second_limit=2.0, excited=0.0)
     text = words.stability_sentence(dataclasses.replace(default, sweep=sw, stability=unexcited))
-    assert "2/λ_max = 1" in text and "along the y direction" in text
+    assert "2/λₘₐₓ = 1" in text and "along the y direction" in text
     assert "does not bind" in text and "converges at 1.23 and 1.92" in text
     excited = dataclasses.replace(unexcited, excited=0.3)
     text = words.stability_sentence(dataclasses.replace(default, sweep=sw, stability=excited))

@@ -100,7 +100,7 @@ def test_the_probability_captions_quote_the_measured_and_exact_shares():
     assert f"{res.pd_fraction[1]:.4f} ± {res.stderr[1]:.4f}" in text and "= 0.1464" in text
     assert f"at n = 5 it is {words.sci(res.pd_fraction[4])}" in text  # the largest size with 100 hits or more
     big = words.big_n_caption(res)
-    assert "10^−1,505" in big and "10^−2,982,008" in big and "exactly 1.0 in floating point" in big
+    assert "$10^{-1{,}505}$" in big and "$10^{-2{,}982{,}008}$" in big and "exactly 1.0 in floating point" in big
 
 
 def test_without_hits_at_the_largest_size_no_law_ratio_is_claimed():

@@ -115,3 +115,18 @@ def test_no_valley_means_no_start_unless_given():
         escape_runs(Wells(m=6), 4, 0.05, 10, 5, seed=0)
     run = escape_runs(Wells(m=6), 40, 0.05, 300, 1, seed=0, start=-1.0)
     assert run.paths[-1, 0] == pytest.approx(valleys(Wells(m=6)).deep, abs=1e-3)  # it rolls into the deep valley
+
+
+def test_the_drawn_falling_curve_is_the_one_whose_share_the_panel_reports():
+    import numpy as np
+
+    from explainer.core.analyses.local_minimum import _isotonic_r2, falling_fit
+
+    rng = np.random.default_rng(3)
+    x = np.exp(rng.normal(size=60))
+    y = 1 / (1 + x) + rng.normal(0, 0.05, x.size)
+    xs, fit = falling_fit(x, y)
+    assert np.all(np.diff(xs) >= 0) and np.all(np.diff(fit) <= 1e-12)  # sorted, never rising
+    explained = 1 - ((y[np.argsort(x, kind="stable")] - fit) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert explained == pytest.approx(_isotonic_r2(np.log(x), y), rel=1e-9)
+    assert 0.5 < explained < 1

@@ -177,11 +177,17 @@ def escape_by_batch(frame: pd.DataFrame, *, chart_title: str, subtitle: str | No
 
 
 def what_sets_escape(
-    frame: pd.DataFrame, panels: list[tuple[str, str, str]], *, width: int = 168, height: int = 200
+    frame: pd.DataFrame,
+    panels: list[tuple[str, str, str]],
+    *,
+    fits: pd.DataFrame | None = None,
+    width: int = 168,
+    height: int = 200,
 ) -> alt.HConcatChart:
     """Escape share against each candidate measure, one panel per ``(measure id, panel title, axis
     title)``
-    (``frame``: ``measure, value, fraction, lr, batch``; ``lr`` and ``batch`` as labels, in order)."""
+    (``frame``: ``measure, value, fraction, lr, batch``; ``lr`` and ``batch`` as labels, in order),
+    with each measure's best falling curve in grey (``fits``: ``measure, value, fit``) if given."""
     lrs = list(dict.fromkeys(frame["lr"]))
     batches = list(dict.fromkeys(frame["batch"]))
     color = alt.Color(
@@ -201,12 +207,14 @@ def what_sets_escape(
     charts = []
     for i, (measure, heading, axis) in enumerate(panels):
         part = frame[frame["measure"] == measure]
-        charts.append(
+        x = alt.X("value:Q", title=axis, scale=alt.Scale(type="log"), axis=alt.Axis(labelOverlap=True))
+        y_title = "runs that escaped" if i == 0 else None
+        points = (
             alt.Chart(part)
             .mark_point(filled=True, size=45, opacity=0.85)
             .encode(
-                x=alt.X("value:Q", title=axis, scale=alt.Scale(type="log"), axis=alt.Axis(labelOverlap=True)),
-                y=alt.Y("fraction:Q", title="runs that escaped" if i == 0 else None, axis=alt.Axis(format="%")),
+                x=x,
+                y=alt.Y("fraction:Q", title=y_title, axis=alt.Axis(format="%")),
                 color=color,
                 shape=shape,
                 tooltip=[
@@ -217,7 +225,20 @@ def what_sets_escape(
                     alt.Tooltip("fraction:Q", format=".1%"),
                 ],
             )
-            .properties(width=width, height=height, title=alt.Title(heading, anchor="start", fontSize=11))
+        )
+        layers = [points]
+        if fits is not None:
+            curve = fits[fits["measure"] == measure]
+            layers.insert(
+                0,
+                alt.Chart(curve)
+                .mark_line(color=NEUTRAL, strokeWidth=2.5, interpolate="step-after")
+                .encode(x=x, y=alt.Y("fit:Q", title=y_title, axis=alt.Axis(format="%"))),
+            )
+        charts.append(
+            alt.layer(*layers).properties(
+                width=width, height=height, title=alt.Title(heading, anchor="start", fontSize=11)
+            )
         )
     return alt.hconcat(*charts, spacing=12)
 

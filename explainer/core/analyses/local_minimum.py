@@ -97,6 +97,16 @@ def kramers_escape(phi, k_floor, k_rim, lr, steps):
     return 1 - np.exp(-rate * lr * steps)
 
 
+def falling_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The decreasing curve of ``log x`` that fits ``y`` best (least squares, isotonic), as
+    ``(x, fitted y)`` sorted by ``x``: the curve whose share of the spread :func:`_isotonic_r2`
+    reports (for ``x > 0``)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    order = np.argsort(x, kind="stable")
+    fit = IsotonicRegression(increasing=False).fit(np.log(x), y).predict(np.log(x[order]))
+    return x[order], fit
+
+
 def _isotonic_r2(x: np.ndarray, y: np.ndarray) -> float:
     """How much of the spread of ``y`` one decreasing curve of ``x`` explains (1 - SSE / SST of a
     monotone fit); ``nan`` if ``y`` does not vary."""

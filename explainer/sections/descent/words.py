@@ -168,13 +168,13 @@ def oscillation_sentence(res: SurfaceRun) -> str:
     where = kinds.END_NAMES[o.valley] if o.valley in kinds.RESTED else "critical point"
     text += (
         f" The cause is the step against the curvature: across the valley of the {where} at {point(o.valley_xy)} "
-        f"the ground curves by λ_max = {o.curvature:.3g}, and step size × λ_max = {o.lr:g} × {o.curvature:.3g} = "
+        f"the ground curves by λₘₐₓ = {o.curvature:.3g}, and step size × λₘₐₓ = {o.lr:g} × {o.curvature:.3g} = "
         f"{o.product:.3g}"
     )
     if o.product > 2:
         return text + (
             f", above 2: each step overshoots the valley floor by more than it gains. Step sizes below "
-            f"2/λ_max = {o.bound:.3g} settle there."
+            f"2/λₘₐₓ = {o.bound:.3g} settle there."
         )
     return text + (
         ", below 2 at the floor itself, so the bounce lives on the valley's steeper walls, where the curvature "
@@ -285,13 +285,13 @@ def stability_sentence(res: SurfaceRun) -> str:
     if st.isotropic:
         text = (
             f"At the minimum reached, the curvature is {st.top:.3g} in every direction: there descent is stable "
-            f"only below 2/λ_max = {st.limit:.3g}, since a longer step overshoots the valley floor by more than it "
+            f"only below 2/λₘₐₓ = {st.limit:.3g}, since a longer step overshoots the valley floor by more than it "
             "gains."
         )
     else:
         text = (
             f"At the minimum reached, the steepest curvature is {st.top:.3g}, along {axis}: there descent is stable "
-            f"only below 2/λ_max = {st.limit:.3g}, since a longer step overshoots that valley floor by more than it "
+            f"only below 2/λₘₐₓ = {st.limit:.3g}, since a longer step overshoots that valley floor by more than it "
             "gains."
         )
     above = np.flatnonzero((sw.outcome == kinds.SWEEP_CONVERGED) & (sw.lrs > st.limit))

@@ -15,6 +15,7 @@ from explainer.core.analyses.local_minimum import (
     SymmetricStart,
     ValleyView,
     WellsEscape,
+    falling_fit,
     wilson,
 )
 from explainer.core.prose import sci
@@ -144,8 +145,13 @@ def sets_escape(res: WellsEscape) -> Figure:
                     )
     frame = pd.DataFrame(rows)
     r2 = res.collapse
-    panels = [(p, f"{head}: one curve explains {r2[p]:.0%}", axis) for p, head, axis in PANELS]
-    return figure(charts.what_sets_escape(frame, panels), frame)
+    panels = [(p, f"{head}: the grey curve explains {r2[p]:.0%}", axis) for p, head, axis in PANELS]
+    fits = []
+    for measure, _, _ in PANELS:  # the best falling curve of each measure, whose share the title gives
+        part = frame[frame["measure"] == measure]
+        xs, fitted = falling_fit(part["value"].to_numpy(), part["fraction"].to_numpy())
+        fits.append(pd.DataFrame({"measure": measure, "value": xs, "fit": fitted}))
+    return figure(charts.what_sets_escape(frame, panels, fits=pd.concat(fits, ignore_index=True)), frame)
 
 
 def double_well(res: DoubleWellEscape, drawn: NoisyPaths) -> Figure:

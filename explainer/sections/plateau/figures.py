@@ -37,7 +37,9 @@ def product(view: ProductView) -> Figure:
         band,
         marks,
         chart_title=f"A plateau near the saddle: {depth_words(s.depth)} from u0 = {s.u0:g}",
-        subtitle=f"0.5 (1 − w₁⋯w_D)², {method_words(s.method)}, step size {s.lr:g}; shaded: the plateau found",
+        subtitle=(
+            f"0.5 (1 − w₁w₂⋯)² over D weights, {method_words(s.method)}, step size {s.lr:g}; shaded: the plateau found"
+        ),
     )
     return figure(chart, frame)
 

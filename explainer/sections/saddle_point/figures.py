@@ -13,7 +13,7 @@ from explainer.core.analyses import saddle_point as sp
 from explainer.core.contours import contour_segments, quantile_levels
 from explainer.core.optimize import METHODS
 from explainer.core.surfaces import SURFACES
-from explainer.sections.saddle_point.words import minus, offset
+from explainer.sections.saddle_point.words import offset, power
 
 #: Longest side of each saddle's map: two of them side by side fit an 820-pixel page.
 MAP_SIDE = 240
@@ -48,9 +48,11 @@ def big_n(res: sp.SaddleProbability) -> Figure:
     logs = res.log10_all_positive
     frame = pd.DataFrame(
         [
-            dict(series=kinds.INDEPENDENT, decades=-logs["independent"], text=f"10^{minus(logs['independent'])}"),
+            dict(series=kinds.INDEPENDENT, decades=-logs["independent"], text=power("10", logs["independent"])),
             dict(
-                series=kinds.RANDOM_MATRIX, decades=-logs["random-matrix"], text=f"≈ 10^{minus(logs['random-matrix'])}"
+                series=kinds.RANDOM_MATRIX,
+                decades=-logs["random-matrix"],
+                text="≈ " + power("10", logs["random-matrix"]),
             ),
         ]
     )

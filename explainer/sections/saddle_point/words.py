@@ -19,6 +19,20 @@ def minus(x: float, fmt: str = ",.0f") -> str:
     return f"{x:{fmt}}".replace("-", "−")
 
 
+_SUPERSCRIPT = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+
+
+def power(base: str, exponent: float) -> str:
+    """``base`` to a whole ``exponent`` in superscript digits, for text that no formula renderer
+    reads (chart labels): 10⁻¹⁵⁰⁵."""
+    return base + f"{exponent:.0f}".translate(_SUPERSCRIPT)
+
+
+def tex_power(base: str, exponent: float) -> str:
+    """``base`` to a whole ``exponent`` as inline TeX, for the page's prose: $10^{-1{,}505}$."""
+    return f"${base}^{{{exponent:,.0f}}}$".replace(",", "{,}")
+
+
 def offset(y0: float) -> str:
     """An offset as a reader wants it: 0, 10⁻¹², 0.001."""
     if y0 == 0:
@@ -60,11 +74,11 @@ def big_n_caption(res: sp.SaddleProbability) -> str:
     logs = res.log10_all_positive
     gap = logs["independent"] - logs["random-matrix"]
     return (
-        f"With {big:,} weights the article's coin flips give a minimum the chance 0.5^{big} = "
-        f"10^{minus(logs['independent'])}, so a saddle 1 − 0.5^{big}, which is exactly {res.article_p:.1f} in "
-        "floating point: that is why this chart counts the decades of the minimum's chance instead. The "
-        "random-matrix law (leading order) gives about "
-        f"10^{minus(logs['random-matrix'])}, smaller by another {gap:,.0f} decades."
+        f"With {big:,} weights the article's coin flips give a minimum the chance {tex_power('0.5', big)} = "
+        f"{tex_power('10', logs['independent'])}, so a saddle $1 - 0.5^{{{big}}}$, which is exactly "
+        f"{res.article_p:.1f} in floating point: that is why this chart counts the decades of the minimum's chance "
+        "instead. The random-matrix law (leading order) gives about "
+        f"{tex_power('10', logs['random-matrix'])}, smaller by another {gap:,.0f} decades."
     )
 
 
