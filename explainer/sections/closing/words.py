@@ -54,8 +54,8 @@ def _vanishing(e: dict) -> str:
     ends, slowed = e["ends"], e["slowed"]
     return (
         f"{e['n']:,} runs: {ends.get('global-minimum', 0):,} reached the global minimum and "
-        f"{ends.get('local-minimum', 0):,} a local one; {count(slowed.get('saddle', 0), 'run')} slowed at a saddle, "
-        f"{slowed.get('plateau', 0):,} on a plateau."
+        f"{ends.get('local-minimum', 0):,} a local one; {count(slowed.get('saddle', 0), 'run')} slowed at a saddle "
+        f"and {slowed.get('plateau', 0):,} on a plateau before going on."
     )
 
 
