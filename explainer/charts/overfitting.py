@@ -81,14 +81,16 @@ def error_curves(
     )
     texts = [
         alt.Chart(marks[marks["series"] == key])
+        # At the top of the plot beside its rule, where the error curves (high only at the first
+        # epochs, left of both rules) leave room: next to the point they crossed the curves.
         .mark_text(
             align="left" if key == "early" else "right",
+            baseline="top",
             dx=6 if key == "early" else -8,
-            dy=-12,
             fontWeight="bold",
             style=note(NOTE_HUES[key]),
         )
-        .encode(x="epoch:Q", y="mse:Q", text="label:N")
+        .encode(x="epoch:Q", y=alt.YValue(4), text="label:N")
         for key in mark_keys
     ]
     chart = alt.layer(lines, rules, dots, *texts).resolve_scale(color="independent", shape="independent")
