@@ -208,7 +208,9 @@ def distances(frame: pd.DataFrame, *, near: float, chart_title: str, subtitle: s
         .mark_rule(color=NEUTRAL, strokeDash=[2, 3])
         .encode(y="distance:Q")
     )
-    text = rule.mark_text(align="left", dx=4, dy=-6, style=note()).encode(text="text:N", x=alt.XValue(0))
+    # At the right end, where the runs are either far off or well inside (the slow ones cross the
+    # rule near the start, on the left).
+    text = rule.mark_text(align="right", dx=-4, dy=-6, style=note()).encode(text="text:N", x=alt.XValue("width"))
     return fit_width(alt.layer(line, rule, text), 230, title=title(chart_title, subtitle))
 
 

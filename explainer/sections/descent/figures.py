@@ -185,6 +185,12 @@ def _short(name: str) -> str:
 STOPPED = {"converged": "stopped", "max-steps": "used every step", "diverged": "diverged"}
 
 
+def _coordinate(v: float) -> str:
+    """A coordinate to three decimals, with no "-0.000" for a tiny negative number."""
+    text = f"{v:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
 def race_table(res: Race) -> pd.DataFrame:
     """Where each optimiser ended: ``optimiser, ended, point, x, y, loss, steps, stop`` (``point`` is
     ``(x, y)`` as text, for a narrow table)."""
@@ -195,7 +201,7 @@ def race_table(res: Race) -> pd.DataFrame:
             dict(
                 optimiser=_short(METHODS[m]),
                 ended=kinds.END_NAMES[res.end_kind[m]],
-                point=f"({run.end[0]:.3f}, {run.end[1]:.3f})",
+                point=f"({_coordinate(run.end[0])}, {_coordinate(run.end[1])})",
                 x=float(run.end[0]),
                 y=float(run.end[1]),
                 loss=float(run.losses[-1]),

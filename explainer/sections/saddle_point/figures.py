@@ -90,8 +90,10 @@ def _map(res: sp.SaddlePair, name: str) -> tuple:
     layers = [
         heat,
         contours,
-        *maps.path_layers(offset_path, surface.bounds, color=OKABE_ITO["orange"]),
-        *maps.path_layers(line_path, surface.bounds, color=OKABE_ITO["sky"], width=1.5),
+        # The run on the stable line first, so that where the two runs share a stretch (the monkey
+        # saddle) the offset run, the one the subtitle names first, stays on top.
+        *maps.path_layers(line_path, surface.bounds, color=OKABE_ITO["sky"], width=2.5),
+        *maps.path_layers(offset_path, surface.bounds, color=OKABE_ITO["orange"], width=2.0),
         critical,
     ]
     chart = maps.compose(

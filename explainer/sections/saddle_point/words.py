@@ -150,7 +150,7 @@ def map_caption(run: sp.SaddleRun, other: sp.SaddleRun) -> str:
     """One saddle's two paths: how close each came and how it ended."""
     return (
         f"on {SURFACE_WORDS[run.surface]} the orange path from {_start(run)} comes within {sci(run.closest)} of the "
-        f"saddle ({SADDLE_ENDS[run.end]}), the blue one from {_start(other)} within {sci(other.closest)} "
+        f"saddle ({SADDLE_ENDS[run.end]}), the light blue one from {_start(other)} within {sci(other.closest)} "
         f"({SADDLE_ENDS[other.end]})"
     )
 
