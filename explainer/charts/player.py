@@ -43,25 +43,13 @@ def frames(runs: dict, *, every: int | None = None, most: int = MAX_FRAMES) -> p
     """
     longest = max(len(p) - 1 for p, _ in runs.values())
     every = every or stride(longest, most)
-    parts = []
+    thinned = {}
     for run, (positions, losses) in runs.items():
         positions, losses = np.asarray(positions, float), np.asarray(losses, float)
         last = len(positions) - 1
         keep = np.unique(np.concatenate([np.arange(0, last + 1, every), [last]]))
-        nxt = np.append(keep[1:], FOREVER)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "run": run,
-                    "step": keep,
-                    "next": nxt,
-                    "x": positions[keep, 0],
-                    "y": positions[keep, 1],
-                    "loss": losses[keep],
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+        thinned[run] = (keep, positions[keep], losses[keep])
+    return sampled(thinned)
 
 
 def sampled(runs: dict) -> pd.DataFrame:
