@@ -1,5 +1,5 @@
 """The walkthrough, in order, and the closing table that follows its last section, each with the
-glossary entries of the words it uses."""
+glossary entries of the words it uses and its height when embedded alone."""
 
 import dataclasses
 
@@ -8,6 +8,7 @@ from explainer.sections import (
     critical_points,
     descent,
     glossary,
+    heights,
     landscape,
     local_minimum,
     overfitting,
@@ -18,7 +19,8 @@ from explainer.ui.section import Context, Section
 
 
 def _with_terms(section: Section) -> Section:
-    return dataclasses.replace(section, terms=glossary.entries(section.slug))
+    """The section with the glossary entries of its words and its height in an iframe."""
+    return dataclasses.replace(section, terms=glossary.entries(section.slug), height=heights.HEIGHTS.get(section.slug))
 
 
 SECTIONS: tuple[Section, ...] = tuple(

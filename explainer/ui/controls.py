@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 
 def number(value) -> str:
@@ -45,6 +46,12 @@ class Control:
     itself (Streamlit's own bounds would drop an out-of-range entry without a word), then says
     what it did: ``noun`` names what the number counts ("weight": "the largest weight") and
     ``using(value)`` what the clamped value does ("cutting along weight 4,417").
+
+    Links are a public contract (they live on in blog posts), so a choice accepts more than the
+    label it writes (see :meth:`named_by`): its id, another spelling of the same number, and the
+    old labels in ``aliases`` (``{"old label": option}``, for a label that was renamed), all
+    without a word; and the values in ``retired`` (choices once offered, since dropped), which
+    show the nearest option offered now with a notice saying so.
     """
 
     key: str
@@ -62,8 +69,23 @@ class Control:
     using: Callable[[Any], str] | None = None
     follows: str | None = None
     given: Callable[[Any], dict] | None = None
+    aliases: Mapping[str, Any] | tuple[tuple[str, Any], ...] = ()
+    retired: tuple[str, ...] = ()
 
     def __post_init__(self):
+        if isinstance(self.aliases, Mapping):  # kept as pairs, so the control stays hashable
+            object.__setattr__(self, "aliases", tuple(self.aliases.items()))
+        object.__setattr__(self, "retired", tuple(self.retired))
+        for old, option in self.aliases:
+            if option not in self.options:
+                raise ValueError(f"{self.key}: alias {old!r} names {option!r}, which is not an option")
+            if old in self.labels():
+                raise ValueError(f"{self.key}: alias {old!r} is a current label")
+        if self.retired and not all(_is_number(o) for o in self.options):
+            raise ValueError(f"{self.key}: only a control with numeric options can retire values")
+        for old in self.retired:
+            if _as_number(old) is None or any(_as_number(label) == _as_number(old) for label in self.labels()):
+                raise ValueError(f"{self.key}: retired value {old!r} is not a number this control no longer offers")
         if self.widget not in WIDGETS:
             raise ValueError(f"unknown widget {self.widget!r}")
         if "." not in self.key:
@@ -80,6 +102,38 @@ class Control:
     def labels(self) -> list[str]:
         """The options as the URL spells them."""
         return [self.format(o) for o in self.options]
+
+    def named_by(self, raw: str) -> Link | None:
+        """The option a link's value names other than by its current label, or ``None``.
+
+        One rule for every choice, in this order: the option's id (``double-well`` for "tilted
+        double well", ``3.0`` for the label ``3``); an old label in ``aliases``; another spelling
+        of the same number (``0.50``, ``5e-1`` for ``0.5``); a value in ``retired``, which names
+        the nearest option (numerically) with a notice. A current label is no business of this
+        method: Streamlit reads it itself."""
+        if not self.options or raw in self.labels():
+            return None
+        for option in self.options:
+            if raw == str(option):
+                return Link(option)
+        for old, option in self.aliases:
+            if raw == old:
+                return Link(option)
+        number = _as_number(raw)
+        if number is None:
+            return None
+        for option, label in zip(self.options, self.labels(), strict=True):
+            if _as_number(label) == number:
+                return Link(option)
+        if any(_as_number(old) == number for old in self.retired):
+            nearest = min(self.options, key=lambda o: (abs(float(o) - number), -float(o)))
+            shown = self.format(nearest)
+            return Link(
+                nearest,
+                f"The link asked for **{self.label}** = `{raw}`, which this page no longer offers; "
+                f"showing the nearest, {shown}.",
+            )
+        return None
 
     def under(self, leader_value) -> Control:
         """This control as it is when the control it follows has ``leader_value`` (itself if it
@@ -140,28 +194,100 @@ class Control:
         return f"{typed_text} is {side} {what}, {shown}: {does}."
 
 
-def _accept_ids(control: Control) -> None:
-    """A link may name a choice by its id (``descent.surface=double-well``) as well as by the label
-    the widget writes (``descent.surface=tilted+double+well``): rewrite an id to its label before
-    the widget is drawn, so both kinds of link work."""
-    if not control.options:
-        return
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _as_number(text: str) -> float | None:
+    """``text`` read as a finite number, or ``None``."""
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a link's value names (see :meth:`Control.named_by`): an option, and the notice the
+    reader gets when it is not quite what the link asked for (``None``: it is)."""
+
+    option: Any
+    notice: str | None = None
+
+
+def _link_value(control: Control) -> str | None:
+    """The one value the URL gives ``control``, or ``None`` (none, or several)."""
     raw = st.query_params.get_all(control.key)
-    if len(raw) != 1 or raw[0] in control.labels():
-        return
-    ids = {str(o): o for o in control.options}
-    if raw[0] in ids and control.key not in st.session_state:
-        # Streamlit seeds a bound widget from the link as it first arrived, and an id is no label
-        # to it: seed the widget's state ourselves; Streamlit then writes the label into the link.
-        st.session_state[control.key] = ids[raw[0]]
+    return raw[0] if len(raw) == 1 else None
+
+
+def _accept_link(control: Control) -> bool:
+    """Restore a choice that the link names by something other than its current label (an id, an
+    old label, another spelling of a number, a retired value: :meth:`Control.named_by`), on the
+    run that first reads the link; ``True`` if the widget must be drawn unbound on this run.
+
+    Streamlit seeds a bound widget from the link as it first arrived and drops a value that is no
+    label of its own, from the address too. So the widget's state is seeded here and the address
+    rewritten to the current label (or cleared, at the default) before the widget would bind, so
+    that the address the reader copies, and the share box, hold the view on screen. The widget
+    is drawn unbound on that run (binding it would drop the rewritten value again) and binds from
+    the next run that draws it on; on that run its value is set again, through which Streamlit
+    writes it into the address (the browser did not, for a change made while it was unbound)."""
+    accepted = st.session_state.get(_link_key(control))
+    if accepted is not None:
+        if control.key in st.session_state and (accepted.pending or accepted.notice):
+            value = st.session_state[control.key]
+            if accepted.pending:
+                st.session_state[control.key] = value
+            notice = accepted.notice if value == accepted.option else None  # once changed, for good
+            st.session_state[_link_key(control)] = dataclasses.replace(accepted, pending=False, notice=notice)
+        return False
+    raw = _link_value(control)
+    if raw is None or control.key in st.session_state:
+        return False
+    link = control.named_by(raw)
+    if link is None:
+        return False
+    st.session_state[control.key] = link.option
+    try:
+        if link.option == control.default:
+            del st.query_params[control.key]
+        else:
+            st.query_params[control.key] = control.format(link.option)
+    except StreamlitAPIException:
+        # Still bound from an earlier run of this session (a widget shown only in some states):
+        # drawn bound, Streamlit writes the value set above into the address itself.
+        return False
+    st.session_state[_link_key(control)] = _Accepted(link.option, link.notice)
+    return True
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """A choice restored by :func:`_accept_link`: the option, the notice it came with (shown for
+    as long as the option stands), and whether the widget is still to bind to the address."""
+
+    option: Any
+    notice: str | None
+    pending: bool = True
+
+
+def _link_key(control: Control) -> str:
+    return f"_link.{control.key}"
 
 
 def url_notice(control: Control) -> str | None:
-    """A sentence for the reader if the URL holds a value for ``control`` that will be ignored."""
+    """A sentence for the reader if the URL holds a value for ``control`` that will be ignored
+    (or, for a retired value, replaced)."""
+    accepted = st.session_state.get(_link_key(control))
+    if accepted is not None and accepted.notice and st.session_state.get(control.key) == accepted.option:
+        return accepted.notice  # a retired value, replaced by the nearest option (see _accept_link)
     raw = st.query_params.get_all(control.key)
     raw = None if not raw else (raw[0] if len(raw) == 1 else raw)
-    if isinstance(raw, str) and raw in {str(o) for o in control.options}:
-        return None  # a choice named by its id (see _accept_ids)
+    link = control.named_by(raw) if isinstance(raw, str) else None
+    if link is not None:
+        return link.notice
     why = control.problem(raw)
     if why is None:
         return None
@@ -252,14 +378,14 @@ def render(control: Control, where=None, on_change=None):
     ``on_change`` is called (before the rerun) when the reader changes the value.
     """
     where = where if where is not None else st
-    _accept_ids(control)
+    rewritten = _accept_link(control)
     notice = url_notice(control)
     typed = st.session_state.get(_clamp_key(control))
     if notice and typed is not None and st.query_params.get(control.key) == control.format_value(typed[0]):
         notice = None  # the link only echoes what the reader typed, and the field's own notice says what is used
     if notice:
         where.warning(notice, icon=":material/link_off:")
-    common = dict(key=control.key, help=control.help, bind="query-params", on_change=on_change)
+    common = dict(key=control.key, help=control.help, bind=None if rewritten else "query-params", on_change=on_change)
     if control.widget == "slider":
         cast = int if control.is_int else float
         return where.slider(

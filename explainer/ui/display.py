@@ -21,6 +21,13 @@ from explainer.charts.theme import themed
 #: Width in pixels of an exported chart that stretches on the page (maps keep their own size).
 EXPORT_WIDTH = 720
 
+#: Pixels per CSS pixel of an exported PNG.
+PNG_SCALE = 2
+
+#: Session-state key of a list that, where present, receives ``(name, figure, caption)`` for every
+#: chart shown (the export command, ``python -m explainer.export``, puts it there; readers never do).
+RECORD = "_export.figures"
+
 
 def _scheme() -> str:
     """The reader's theme, "light" or "dark" (light where Streamlit cannot tell, as in tests)."""
@@ -59,16 +66,18 @@ def export_spec(specs: list[dict]) -> dict:
     return one
 
 
-def _svg(vl_spec: dict) -> str:
+def to_svg(vl_spec: dict) -> str:
+    """An export spec (see :func:`export_spec`) drawn as SVG, offline."""
     import vl_convert  # imported on first use: it starts a JavaScript engine
 
     return vl_convert.vegalite_to_svg(json.dumps(vl_spec))
 
 
-def _png(vl_spec: dict) -> bytes:
+def to_png(vl_spec: dict) -> bytes:
+    """An export spec drawn as PNG at twice its size in pixels (sharp on high-density screens)."""
     import vl_convert
 
-    return vl_convert.vegalite_to_png(json.dumps(vl_spec), scale=2)
+    return vl_convert.vegalite_to_png(json.dumps(vl_spec), scale=PNG_SCALE)
 
 
 def note(text: str, where=None) -> None:
@@ -97,6 +106,9 @@ def show_chart(
     ``st.vega_lite_chart`` (a clickable chart); the return value is then its selection state,
     else None.
     """
+    record = st.session_state.get(RECORD)
+    if record is not None:  # the export command is running the page
+        record.append((name, fig, caption))
     data = fig.data
     specs = fig.spec if isinstance(fig.spec, list) else [fig.spec]
     if on_select is not None and len(specs) != 1:
@@ -125,8 +137,8 @@ def show_chart(
     note(caption)
     exports = (
         ("Data (CSV)", lambda: data.to_csv(index=False), "csv", "text/csv"),
-        ("Drawing (SVG)", lambda: _svg(whole()), "svg", "image/svg+xml"),
-        ("Picture (PNG)", lambda: _png(whole()), "png", "image/png"),
+        ("Drawing (SVG)", lambda: to_svg(whole()), "svg", "image/svg+xml"),
+        ("Picture (PNG)", lambda: to_png(whole()), "png", "image/png"),
         ("Vega-Lite spec (JSON)", lambda: json.dumps(whole(), indent=1), "vl.json", "application/json"),
     )
     with st.popover("Export", icon=":material/download:", width="content"):

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import streamlit as st
 
 from explainer.ui import controls as ui
+from explainer.ui import share
 from explainer.ui.section import ARTICLE, Section
 
 #: Parameters that are not controls: ours (``section``) and Streamlit's own.
@@ -72,7 +73,8 @@ def sidebar(sections: Sequence[Section], closing: Section | None = None) -> int:
         # In the body's own colour, small (st.caption fades text to about 3.8:1, under WCAG AA).
         st.markdown(
             "<small>Every control is in the page's address: copy it to share exactly this view. "
-            "Add <code>?section=&lt;name&gt;&amp;embed=true</code> to embed one section in an iframe.</small>",
+            "The <b>Share or embed</b> box at the foot of each section gives a link to that section alone "
+            "and an iframe snippet for a blog post.</small>",
             unsafe_allow_html=True,
         )
     return seed
@@ -107,7 +109,9 @@ def words_aside(section: Section) -> None:
 
 def draw(section: Section, number: int | None, context) -> None:
     """One section under its numbered header, or an unnumbered one for ``number=None`` (run inside
-    the section's own fragment), with the words it uses in an aside under the header."""
+    the section's own fragment), with the words it uses in an aside under the header and, at its
+    foot, the box to share or embed it as it stands."""
     st.header(section.title if number is None else f"{number} · {section.title}", anchor=section.slug)
     words_aside(section)
     section.render(context)
+    share.share_box(section.slug, section.title, (*sorted(section.keys), SEED.key), section.height)

@@ -33,7 +33,8 @@ class Section:
     at the section's default settings for the context's seed, through the same cached views that
     ``render`` uses (so the closing table reads what the page computed, not a second computation).
     ``terms`` are the glossary entries ``(name, definition)`` of the words the section uses, shown
-    in a small aside under its header.
+    in a small aside under its header. ``height`` is the height in pixels of an iframe that shows the
+    section alone at its default settings in a column 820 pixels wide (measured in the browser).
     """
 
     slug: str
@@ -44,6 +45,7 @@ class Section:
     claims: tuple[str, ...] = ()
     verdicts: Callable[[Context], tuple[ClaimResult, ...]] | None = None
     terms: tuple[tuple[str, str], ...] = ()
+    height: int | None = None
 
     @property
     def keys(self) -> frozenset[str]:

@@ -17,6 +17,7 @@ from explainer.core import kinds
 from explainer.core.analyses import landscape as analysis
 from explainer.core.contours import contour_segments, quantile_levels
 from explainer.core.prose import sci
+from explainer.sections.landscape.words import data_name
 
 
 def moment_names(epochs: Mapping[str, int]) -> dict[str, str]:
@@ -66,7 +67,7 @@ def data_map(over: analysis.Overview) -> Figure:
         points,
         boundary,
         chart_title=f"The trained network: {over.accuracy:.0%} right",
-        subtitle=f"{analysis.N_SAMPLES} {over.data} points; black line: P(class 1) = 0.5",
+        subtitle=f"{analysis.N_SAMPLES} {data_name(over.data, capital=False)} points; black line: P(class 1) = 0.5",
     )
     return figure(chart, points)
 

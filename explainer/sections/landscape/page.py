@@ -36,8 +36,10 @@ OPTIMIZER_NAMES = {
 }
 
 DATA = ui.Control(
-    f"{SLUG}.data", "Data set", "select", _D.data, options=tuple(analysis.DATA_NOISE), format=str.capitalize
-)
+    f"{SLUG}.data", "Data set", "select", _D.data, options=tuple(analysis.DATA_NOISE),
+    format=words.data_name,
+    aliases={"Xor": "xor"},  # its label until issue 12
+)  # fmt: skip
 ACTIVATION = ui.Control(
     f"{SLUG}.activation", "Activation of the hidden units", "segmented", _D.activation,
     options=analysis.ACTIVATIONS, format=str,
@@ -64,7 +66,10 @@ SPAN = ui.Control(
     f"{SLUG}.span", "Cut width (± change in one weight)", "select_slider", _D.span, options=(0.5, 1.0, 2.0, 4.0),
     format=ui.number,
 )  # fmt: skip
-DIRECTIONS = ui.Control(f"{SLUG}.directions", "Random directions", "select_slider", _D.directions, options=(8, 12, 24))
+DIRECTIONS = ui.Control(
+    f"{SLUG}.directions", "Random directions", "select_slider", _D.directions, options=(8, 12, 24),
+    retired=("16", "32"),  # offered until issue 7; an old link shows the nearest count, and says so
+)  # fmt: skip
 CONTROLS = (DATA, ACTIVATION, OPTIMIZER, EPOCHS, EARLY, WEIGHT, SPAN, DIRECTIONS)
 
 

@@ -18,6 +18,14 @@ from explainer.core.prose import count, fold, plural, sci
 N = analysis.N_PARAMS
 
 
+def data_name(data: str, *, capital: bool = True) -> str:
+    """A data set's name as the page writes it: "Moons", "Circles", "Spirals", "XOR" (in a
+    sentence, ``capital=False``: "moons", ..., "XOR")."""
+    if data == "xor":
+        return "XOR"
+    return data.capitalize() if capital else data
+
+
 def _lead(n: int) -> str:
     """ "leads" or "lead", for a count of cuts."""
     return plural(n, "leads", "lead")
