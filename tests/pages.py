@@ -11,13 +11,31 @@ APP = "../streamlit_app.py"
 TIMEOUT = 180
 
 
-def run(**params) -> AppTest:
-    """The app run once with these link parameters; fails on any exception box."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+def run(at: AppTest | None = None, /, **params) -> AppTest:
+    """The app (or the script ``at``) run once with these link parameters; fails on any exception box."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT) if at is None else at
     at.query_params.update(params)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+#: The AppTest accessor of each kind of control (see explainer.ui.controls.WIDGETS).
+ACCESSOR = {
+    "slider": "slider",
+    "select_slider": "select_slider",
+    "select": "selectbox",
+    "segmented": "segmented_control",
+    "number": "number_input",
+    "toggle": "toggle",
+}
+
+
+def widget(at: AppTest, control):
+    """The widget of a control (an ``explainer.ui.controls.Control``), found by its key."""
+    if control.widget == "expander":
+        return next(e for e in at.expander if e.key == control.key)
+    return getattr(at, ACCESSOR[control.widget])(key=control.key)
 
 
 def _unsmall(text: str) -> str:

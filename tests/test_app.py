@@ -8,24 +8,10 @@ import pytest
 
 from explainer.sections import CLOSING, SECTIONS
 from explainer.ui.page import SEED
-from pages import run
+from pages import run, widget
 
-ACCESSOR = {
-    "slider": "slider",
-    "select_slider": "select_slider",
-    "select": "selectbox",
-    "segmented": "segmented_control",
-    "number": "number_input",
-    "toggle": "toggle",
-}
 #: Controls that only show in some states (tested in their section's own tests).
 CONDITIONAL = {"critical-points.noise", "saddle-point.noise"}
-
-
-def widget(at, control):
-    if control.widget == "expander":
-        return next(e for e in at.expander if e.key == control.key)
-    return getattr(at, ACCESSOR[control.widget])(key=control.key)
 
 
 @pytest.fixture(scope="module")

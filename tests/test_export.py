@@ -282,18 +282,25 @@ def test_every_link_section_and_its_conflicts():
     assert stop.value.code == 2
 
 
+def _pictures_shown(browser, out) -> int:
+    """Open the gallery at 820 pixels: every picture loads and fits, nothing pushes the page
+    sideways; returns the number of pictures."""
+    page = browser.new_page(viewport={"width": 820, "height": 900})
+    page.goto((out / "index.html").as_uri())
+    page.wait_for_load_state("load")
+    widths = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth, i.clientWidth])")
+    assert all(done and natural > 0 and 0 < shown <= 820 for done, natural, shown in widths), widths
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 820
+    page.close()
+    return len(widths)
+
+
 # --- the gallery in a browser -----------------------------------------------------------------
 
 
 def test_the_gallery_opens_in_chromium_with_every_picture(browser, svg_export):
     out, _ = svg_export
-    page = browser.new_page(viewport={"width": 820, "height": 900})
-    page.goto((out / "index.html").as_uri())
-    page.wait_for_load_state("load")
-    widths = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth, i.clientWidth])")
-    assert len(widths) == 3 and all(done and natural > 0 and 0 < shown <= 820 for done, natural, shown in widths)
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 820
-    page.close()
+    assert _pictures_shown(browser, out) == 3
 
 
 # --- the whole walkthrough, through the command line --------------------------------------------
@@ -348,11 +355,4 @@ def test_the_whole_walkthrough_exports_a_picture_per_chart(full_export):
 
 def test_the_whole_gallery_opens_in_chromium_with_every_picture(browser, full_export):
     out, _ = full_export
-    page = browser.new_page(viewport={"width": 820, "height": 900})
-    page.goto((out / "index.html").as_uri())
-    page.wait_for_load_state("load")
-    widths = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth, i.clientWidth])")
-    assert len(widths) == len(read_gallery(out).images) > 40
-    assert all(done and natural > 0 and 0 < shown <= 820 for done, natural, shown in widths)
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 820
-    page.close()
+    assert _pictures_shown(browser, out) == len(read_gallery(out).images) > 40

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from explainer.sections import SECTIONS
 from explainer.ui import controls as ui
 from explainer.ui.page import SEED
-from pages import TIMEOUT, run
+from pages import TIMEOUT, run, widget
 
 
 class Case(NamedTuple):
@@ -168,14 +168,6 @@ OLD_LINKS: tuple[Case, ...] = (
 CONTROLS: dict[str, ui.Control] = {c.key: c for s in SECTIONS for c in s.controls} | {SEED.key: SEED}
 #: Widgets shown only under another setting (critical-points.noise and saddle-point.noise only for
 #: noisy or perturbed descent): their links set that too.
-ACCESSOR = {
-    "slider": "slider",
-    "select_slider": "select_slider",
-    "select": "selectbox",
-    "segmented": "segmented_control",
-    "number": "number_input",
-    "toggle": "toggle",
-}
 
 
 def _params(link: str) -> dict[str, str]:
@@ -185,9 +177,8 @@ def _params(link: str) -> dict[str, str]:
 
 
 def _widget_value(at, control: ui.Control):
-    if control.widget == "expander":
-        return next(e for e in at.expander if e.key == control.key).proto.expanded
-    return getattr(at, ACCESSOR[control.widget])(key=control.key).value
+    found = widget(at, control)
+    return found.proto.expanded if control.widget == "expander" else found.value
 
 
 def _leader_value(control: ui.Control, expects: dict[str, Any]):
@@ -323,11 +314,7 @@ def _demo_app():
 
 
 def _demo(**params) -> AppTest:
-    at = AppTest.from_function(_demo_app, default_timeout=TIMEOUT)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run(AppTest.from_function(_demo_app, default_timeout=TIMEOUT), **params)
 
 
 def test_an_alias_restores_its_option_silently_and_the_address_takes_todays_label():
