@@ -7,6 +7,9 @@ Usage::
     python -m explainer.bench --browser  # also: a served app in headless Chromium (needs
                                          # /usr/bin/chromium and Playwright): interaction
                                          # times and server memory with 10 open sessions
+    python -m explainer.bench --load 20  # also: 20 readers at once on one served app, fresh
+                                         # server then warm (explainer.load, no browser)
+    python -m explainer.bench --write    # also: append this run's figures to BENCHMARKS.md
 
 A cold run is a new Python process that imports the app and runs the whole page once through
 Streamlit's ``AppTest`` (empty caches, nothing imported): the script time a first visitor to a
@@ -17,7 +20,9 @@ Medians are quoted because shared machines are noisy.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -31,6 +36,9 @@ BUDGET_WARM_S = 0.3
 BUDGET_INTERACTION_S = 1.0
 BUDGET_INTERACTION_CACHED_S = 0.4
 BUDGET_MEMORY_MB = 690
+BUDGET_LOAD_P95_S = 8.0
+BUDGET_GRID_RATIO = 12.0
+BENCHMARKS = ROOT / "BENCHMARKS.md"
 CHROMIUM = "/usr/bin/chromium"  # the same path as explainer.devserver.CHROMIUM
 
 _CHILD = r"""
@@ -133,7 +141,7 @@ def _matmul_rate(repeat: int = 5) -> tuple[float, float]:
     return big, same
 
 
-def _network_figures(seed: int = 0, repeat: int = 3) -> None:
+def _network_figures(seed: int = 0, repeat: int = 3) -> dict[str, str]:
     """The 2-D loss slice of the ~5,000-weight network (41 x 41 grid, 400 samples) against the same
     grid through scikit-learn's ``predict_proba`` and its log-loss; the grid's arithmetic against
     the measured matrix-multiply rate; and ``eigsh`` for the Hessian's extreme eigenvalues."""
@@ -183,7 +191,7 @@ def _network_figures(seed: int = 0, repeat: int = 3) -> None:
     print(f"2-D loss slice, {net.n_params:,}-weight network, {side} x {side} grid, {n} samples:")
     print(f"  ours (NetworkLoss.loss_many): median {ours_s:.2f} s over {2 * repeat + 1}")
     print(f"  scikit-learn loop (set coefs_, predict_proba, log_loss + penalty): best of 2, {theirs_s:.2f} s")
-    print(f"  ratio {theirs_s / ours_s:.1f}x (budget >= 12x); largest difference {diff:.1e}")
+    print(f"  ratio {theirs_s / ours_s:.1f}x (budget >= {BUDGET_GRID_RATIO:.0f}x); largest difference {diff:.1e}")
     print(
         f"  arithmetic: {flops / 1e9:.2f} GFLOP of matrix products -> {flops / ours_s / 1e9:.1f} GFLOP/s, "
         f"{flops / ours_s / 1e9 / big:.0%} of this machine's large-matmul rate ({big:.0f} GFLOP/s) and "
@@ -199,6 +207,14 @@ def _network_figures(seed: int = 0, repeat: int = 3) -> None:
         f"Hessian extremes by eigsh (Lanczos on exact Hessian-vector products): median "
         f"{statistics.median(eig):.2f} s over {repeat}; smallest {low[0]:.3g}, largest {high[0]:.3g}"
     )
+    return {
+        "ours s": f"{ours_s:.2f}",
+        "scikit-learn s": f"{theirs_s:.2f}",
+        f"ratio (>= {BUDGET_GRID_RATIO:.0f}x)": f"{theirs_s / ours_s:.1f}x",
+        "largest difference": f"{diff:.1e}",
+        "GFLOP/s": f"{flops / ours_s / 1e9:.1f}",
+        "eigsh s": f"{statistics.median(eig):.2f}",
+    }
 
 
 def _rss_mb(pid: int) -> float:
@@ -222,7 +238,7 @@ def _children(pid: int) -> list[int]:
     return [int(k) for k in kids] + [g for k in kids for g in _children(int(k))]
 
 
-def _browser(passes: int = 3, sessions: int = 10) -> None:
+def _browser(passes: int = 3, sessions: int = 10) -> dict[str, str]:
     """Serve the app, time a control change in headless Chromium until the page has redrawn,
     and read the server's memory with ``sessions`` pages open."""
     from playwright.sync_api import sync_playwright
@@ -253,6 +269,7 @@ def _browser(passes: int = 3, sessions: int = 10) -> None:
             f"  again (cached): median {statistics.median(cached):.2f} s, worst {max(cached):.2f} s "
             f"over {len(cached)}; budget {BUDGET_INTERACTION_CACHED_S:.1f} s"
         )
+        descent_fresh, descent_cached = fresh, cached
         page.goto(f"{url}/?section=landscape")
         page.wait_for_function(CHARTS_DRAWN_JS, arg=9, timeout=120_000)
         box = page.get_by_role("spinbutton", name="Weight to cut along")
@@ -269,6 +286,13 @@ def _browser(passes: int = 3, sessions: int = 10) -> None:
         print("one control changed (landscape's weight number), enter to page redrawn, headless Chromium:")
         print(f"  first time (computed): median {statistics.median(fresh):.2f} s, worst {max(fresh):.2f} s")
         print(f"  again (cached): median {statistics.median(cached):.2f} s, worst {max(cached):.2f} s")
+        figures = {
+            "descent step, computed (median / worst)": f"{statistics.median(descent_fresh):.2f} / "
+            f"{max(descent_fresh):.2f} s",
+            "descent step, cached": f"{statistics.median(descent_cached):.2f} / {max(descent_cached):.2f} s",
+            "landscape weight, computed": f"{statistics.median(fresh):.2f} / {max(fresh):.2f} s",
+            "landscape weight, cached": f"{statistics.median(cached):.2f} / {max(cached):.2f} s",
+        }
         for _ in range(sessions):
             extra = browser.new_page(viewport={"width": 1280, "height": 900})
             extra.goto(url)
@@ -279,6 +303,142 @@ def _browser(passes: int = 3, sessions: int = 10) -> None:
             f"({memory / BUDGET_MEMORY_MB:.0%} of the {BUDGET_MEMORY_MB} MB budget)"
         )
         browser.close()
+    figures[f"RSS, {sessions + 1} sessions"] = f"{memory:.0f} MB"
+    return figures
+
+
+def _load(readers: int) -> dict[str, dict[str, str]]:
+    """``readers`` at once against one served app (explainer.load): first on the fresh server,
+    then again on the same, warm one. Prints a table against the budgets; returns its rows."""
+    from explainer.devserver import serve
+    from explainer.load import WHOLE_PAGE_LIVE, mix, run
+
+    queries = mix(readers)
+    with serve() as (url, pid):
+        runs = {"fresh server": run(url, pid, queries), "warm (same server)": run(url, pid, queries)}
+        live = run(url, pid, [WHOLE_PAGE_LIVE])
+    cores = os.cpu_count()
+    print(f"{readers} readers at once on one server (protocol level over loopback, {cores} cores):")
+    head = (
+        f"  {'':20s} {'p50':>7s} {'p95':>7s} {'worst':>7s} {'exceptions':>10s} {'failed':>6s} {'wall':>7s} "
+        f"{'server CPU':>10s} {'CPU/reader':>10s} {'peak RSS':>9s} {'readers/core':>12s}"
+    )
+    print(head)
+    rows = {}
+    for name, r in runs.items():
+        t = r.times
+        per_core = r.readers_per_core(BUDGET_LOAD_P95_S)
+        print(
+            f"  {name:20s} {t.p50:6.2f}s {t.p95:6.2f}s {t.worst:6.2f}s {r.exceptions:10d} {r.failed:6d} "
+            f"{r.wall_s:6.1f}s {r.cpu_s:9.1f}s {r.cpu_per_reader_s:9.2f}s {r.peak_rss_mb:6.0f} MB {per_core:12.0f}"
+        )
+        rows[name] = {
+            "readers": str(readers),
+            "p50 s": f"{t.p50:.2f}",
+            f"p95 s (<= {BUDGET_LOAD_P95_S:.0f})": f"{t.p95:.2f}",
+            "worst s": f"{t.worst:.2f}",
+            "exceptions (0)": str(r.exceptions),
+            "failed": str(r.failed),
+            "server CPU s": f"{r.cpu_s:.1f}",
+            "CPU s / reader": f"{r.cpu_per_reader_s:.2f}",
+            f"peak RSS MB (<= {BUDGET_MEMORY_MB})": f"{r.peak_rss_mb:.0f}",
+            "readers / core": f"{per_core:.0f}",
+        }
+    print(
+        f"  {'budget':20s} {'':7s} {BUDGET_LOAD_P95_S:6.2f}s {'':7s} {0:10d} {0:6d} {'':7s} {'':10s} {'':10s} "
+        f"{BUDGET_MEMORY_MB:6d} MB"
+    )
+    print(
+        f"  readers/core = {BUDGET_LOAD_P95_S:.0f} s (the p95 budget) / (server CPU s / reader): the readers "
+        "arriving at once whose CPU one core supplies within the budget"
+    )
+    for name, r in runs.items():
+        ok = r.times.p95 <= BUDGET_LOAD_P95_S and r.exceptions == 0 and r.failed == 0
+        print(
+            f"  {name}: p95 {r.times.p95 / BUDGET_LOAD_P95_S:.0%} of budget, RSS {r.peak_rss_mb / BUDGET_MEMORY_MB:.0%}"
+            f" of budget -> {'met' if ok and r.peak_rss_mb <= BUDGET_MEMORY_MB else 'NOT met'}; "
+            f"this process's own CPU (the readers) {r.client_cpu_s:.1f} s"
+        )
+    page = live.readers[0]
+    print(
+        f"  then one reader alone on the warm server, the whole page at another seed ({WHOLE_PAGE_LIVE}, every "
+        f"section computed live): {page.seconds:.2f} s, server CPU {live.cpu_s:.1f} s, {page.charts} charts, "
+        f"{page.exceptions} exceptions{'  ' + page.error if page.error else ''}"
+    )
+    rows["whole page, another seed, alone"] = {
+        "readers": "1",
+        "p50 s": f"{page.seconds:.2f}",
+        f"p95 s (<= {BUDGET_LOAD_P95_S:.0f})": "-",
+        "worst s": f"{page.seconds:.2f}",
+        "exceptions (0)": str(page.exceptions),
+        "failed": str(live.failed),
+        "server CPU s": f"{live.cpu_s:.1f}",
+        "CPU s / reader": f"{live.cpu_s:.2f}",
+        f"peak RSS MB (<= {BUDGET_MEMORY_MB})": f"{live.peak_rss_mb:.0f}",
+        "readers / core": "-",
+    }
+    fresh, warm = runs.values()
+    print("  each reader (seconds to script finished: fresh / warm; charts; exceptions):")
+    for a, b in zip(fresh.readers, warm.readers, strict=True):
+        note = f"  {a.error or b.error}" if a.error or b.error else ""
+        print(
+            f"    {a.query or '(full page)':58s} {a.seconds:6.2f} / {b.seconds:5.2f}  {a.charts:3d}  "
+            f"{a.exceptions + b.exceptions}{note}"
+        )
+    return rows
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    return head.stdout.strip() + (" (+ changes)" if dirty.stdout.strip() else "") if head.returncode == 0 else "unknown"
+
+
+_INTRO = """# Benchmarks
+
+Figures from `python -m explainer.bench --write` (add `--browser` and `--load 20` for the rest),
+appended one row per run so a regression shows; the budgets are in `../shared/DESIGN.md` and in
+each column's heading. Medians unless a column says otherwise. "load" is the one-minute load
+average when the run began: on a shared machine a row measured beside other work reads slow.
+"""
+
+
+def write_rows(path: Path, tables: dict[str, list[dict[str, str]]], stamp: dict[str, str]) -> None:
+    """Append one row per entry to the Markdown table under each ``## <name>`` heading of ``path``
+    (created with an intro if missing); a table whose columns changed starts again below the old
+    rows, which stay."""
+    text = path.read_text() if path.exists() else _INTRO
+    for name, rows in tables.items():
+        for row in rows:
+            row = {**stamp, **row}
+            header = "| " + " | ".join(row) + " |"
+            line = "| " + " | ".join(row.values()) + " |"
+            heading = f"## {name}"
+            lines = text.rstrip("\n").split("\n")
+            if heading not in lines:
+                lines += ["", heading, "", header, "|" + "---|" * len(row), line]
+            else:
+                start = lines.index(heading) + 1
+                end = start
+                while end < len(lines) and not lines[end].startswith("## "):
+                    end += 1
+                tables_here = [
+                    i
+                    for i in range(start, end)
+                    if lines[i].startswith("| ") and lines[i + 1 : i + 2] and lines[i + 1].startswith("|---")
+                ]
+                last = end
+                while last > start and not lines[last - 1].strip():
+                    last -= 1
+                if tables_here and lines[tables_here[-1]] == header:
+                    lines.insert(last, line)
+                else:
+                    lines[last:last] = ["", header, "|" + "---|" * len(row), line]
+            text = "\n".join(lines) + "\n"
+    path.write_text(text)
 
 
 def main(argv=None) -> None:
@@ -286,7 +446,16 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="cold processes to start (default 3)")
     parser.add_argument("--warm", type=int, default=5, help="warm reruns per process (default 5)")
     parser.add_argument("--browser", action="store_true", help="also time interactions in headless Chromium")
+    parser.add_argument("--load", type=int, default=0, metavar="N", help="also N readers at once on one server")
+    parser.add_argument("--write", action="store_true", help=f"append this run's figures to {BENCHMARKS.name}")
     args = parser.parse_args(argv)
+    stamp = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(),
+        "cores": str(os.cpu_count()),
+        "load": f"{os.getloadavg()[0]:.1f}",
+    }
+    tables: dict[str, list[dict[str, str]]] = {}
 
     runs = [_child(args.warm) for _ in range(args.repeat)]
     cold = statistics.median(r["cold_script"] for r in runs)
@@ -297,6 +466,16 @@ def main(argv=None) -> None:
     print(f"  budget {BUDGET_COLD_S:.1f} s -> {cold / BUDGET_COLD_S:.0%} of budget")
     print(f"full page, warm rerun (caches full): median {warm * 1000:.0f} ms over {args.repeat * args.warm} runs")
     print(f"  budget {BUDGET_WARM_S * 1000:.0f} ms -> {warm / BUDGET_WARM_S:.0%} of budget")
+    tables["Full page script time (AppTest)"] = [
+        {
+            f"cold s (<= {BUDGET_COLD_S:.0f})": f"{cold:.2f}",
+            "of which imports s": f"{imports:.2f}",
+            f"warm ms (<= {BUDGET_WARM_S * 1000:.0f})": f"{warm * 1000:.0f}",
+            "cold runs": str(args.repeat),
+            "warm runs": str(args.repeat * args.warm),
+        }
+    ]
+    alone_row = {}
     import logging
 
     # Outside a server Streamlit's caches say once per cached function that they keep to memory.
@@ -307,15 +486,23 @@ def main(argv=None) -> None:
         alone = statistics.median(_child(0, section.slug)["cold_script"] for _ in range(args.repeat))
         print(f"{section.slug} alone (?section={section.slug}), cold: median {alone:.2f} s over {args.repeat} runs")
         print(f"  budget {BUDGET_COLD_S:.1f} s -> {alone / BUDGET_COLD_S:.0%} of budget")
+        alone_row[section.slug] = f"{alone:.2f}"
+    tables[f"Each section alone, cold script time in seconds (<= {BUDGET_COLD_S:.0f})"] = [alone_row]
     print("first-call time of each cached computation (this process, imports already paid):")
     for name, seconds in _sections().items():
         print(f"  {name:34s} {seconds * 1000:7.0f} ms")
-    _network_figures()
+    tables["2-D loss slice against scikit-learn's loop"] = [_network_figures()]
     if args.browser:
         if not Path(CHROMIUM).exists():
             print(f"browser figures skipped: no Chromium at {CHROMIUM}")
         else:
-            _browser()
+            tables["Browser: one control changed, input to chart redrawn"] = [_browser()]
+    if args.load:
+        load_rows = _load(args.load)
+        tables["Readers at once on one server"] = [{"server": name, **row} for name, row in load_rows.items()]
+    if args.write:
+        write_rows(BENCHMARKS, tables, stamp)
+        print(f"appended to {BENCHMARKS.relative_to(ROOT)}: {', '.join(tables)}")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def test_requirements_txt_is_the_one_dependency_file_and_covers_every_import():
     assert project["requires-python"] == ">=3.11"
 
     app_files = [ROOT / "streamlit_app.py", *(ROOT / "explainer").rglob("*.py")]
-    dev_only = {ROOT / "explainer" / "devserver.py", ROOT / "explainer" / "bench.py"}
+    dev_only = {ROOT / "explainer" / name for name in ("devserver.py", "bench.py", "load.py")}
     third_party = set()
     for path in app_files:
         if path not in dev_only:

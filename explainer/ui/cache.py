@@ -1,17 +1,75 @@
-"""The one way the app caches: ``st.cache_data`` with a bounded number of entries.
+"""The one way the app caches: :func:`cached`, Streamlit's cache with a bounded number of entries.
 
 Cached functions take every input as an argument (never a global), return small, plain
 results (data frames, floats, strings) rather than whole runs, and hide Streamlit's own spinner
 because the sections show their own progress.
+
+The cache is ``st.cache_resource``, not ``st.cache_data``: a hit returns the stored object itself
+rather than unpickling a copy. A full page reads some forty cached views holding their charts'
+inline data (about 6 MB pickled), and unpickling them took 0.14 s of every warm rerun; the
+stored object also lets :mod:`explainer.ui.display` keep each chart's data ready for the browser
+(see ``display._drawn``). The price is that every reader shares one object: nothing may change a
+cached result, a figure or its spec in place (none does: words and figures read them, and the
+page draws copies).
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import typing
 
 import streamlit as st
 
-cached = functools.partial(st.cache_data, max_entries=48, show_spinner=False)
+#: Entries each cached function keeps unless it says otherwise.
+MAX_ENTRIES = 48
+
+
+def _plain(value) -> bool:
+    """Whether ``repr(value)`` names ``value`` exactly: None, a bool, an int, a float (Python's
+    ``repr`` round-trips floats), a string, or a tuple of these."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    return isinstance(value, tuple) and all(_plain(v) for v in value)
+
+
+def settings_key(settings):
+    """The cache key of a settings dataclass: its type and the ``repr`` of its field values where
+    every one is plain (:func:`_plain`), else the values themselves, which Streamlit hashes as
+    usual. One string to hash instead of Streamlit walking each field: hashing the arguments was
+    the largest item left in a warm rerun (about 15%)."""
+    values = tuple(getattr(settings, f.name) for f in dataclasses.fields(settings))
+    if all(_plain(v) for v in values):
+        kind = type(settings)
+        return f"{kind.__module__}.{kind.__qualname__}{values!r}"
+    return values
+
+
+def _settings_types(func) -> dict:
+    """``hash_funcs`` for ``func``'s parameters annotated with a frozen dataclass (the settings
+    every cached wrapper takes); empty where the annotations cannot be resolved."""
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:  # an annotation that names something not importable here
+        return {}
+    hints.pop("return", None)
+    return {
+        kind: settings_key
+        for kind in hints.values()
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen
+    }
+
+
+def cached(**options):
+    """A decorator: ``st.cache_resource`` with at most :data:`MAX_ENTRIES` entries, Streamlit's
+    spinner hidden, and settings arguments keyed by :func:`settings_key`; ``options`` go to
+    ``st.cache_resource`` (``max_entries``, ``show_spinner``, ``hash_funcs``...)."""
+    options = {"max_entries": MAX_ENTRIES, "show_spinner": False, **options}
+
+    def decorate(func):
+        hash_funcs = {**_settings_types(func), **(options.get("hash_funcs") or {})}
+        return st.cache_resource(func, **{**options, "hash_funcs": hash_funcs or None})
+
+    return decorate
 
 
 def viewed(result, *makers):

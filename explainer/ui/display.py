@@ -38,6 +38,50 @@ def _scheme() -> str:
     return kind if kind in ("light", "dark") else "light"
 
 
+#: How many drawn specs :func:`_drawn` keeps (the full page draws about fifty charts, in two themes).
+DRAWN_ENTRIES = 400
+
+
+def _arrow(values) -> bytes | None:
+    """An inline dataset (a list of records) as the Arrow IPC bytes that ``st.vega_lite_chart``
+    would make of it on every draw, or None where Streamlit keeps it in the spec (GeoJSON)."""
+    from streamlit import dataframe_util
+    from streamlit.elements import vega_charts
+
+    if getattr(vega_charts, "_is_geojson_or_topojson_payload", lambda _: True)(values):
+        return None
+    return dataframe_util.convert_anything_to_arrow_bytes(values)
+
+
+def _prepared(spec: dict, scheme: str) -> dict:
+    """``themed(spec, scheme)`` with its inline datasets already in Arrow bytes (Streamlit passes
+    datasets that are bytes straight to the browser, so the chart is the same, byte for byte)."""
+    out = themed(spec, scheme)
+    if isinstance(out.get("datasets"), dict):
+        out["datasets"] = {
+            name: values if (data := _arrow(values)) is None else data for name, values in out["datasets"].items()
+        }
+    return out
+
+
+@st.cache_resource(max_entries=DRAWN_ENTRIES, show_spinner=False, hash_funcs={dict: id})
+def _drawn_entry(spec: dict, scheme: str) -> tuple[dict, dict]:
+    # Keyed by the spec's identity (hashing its thousands of records would cost what it saves);
+    # the entry holds the spec, so no other dict can take its ``id`` while the entry lives.
+    return spec, _prepared(spec, scheme)
+
+
+def _drawn(spec: dict, scheme: str) -> dict:
+    """The spec as drawn in ``scheme``, made once per spec and theme (see :func:`_prepared`).
+
+    Cached views return the same figure on every hit (``explainer.ui.cache``), so a warm rerun
+    redraws a chart without merging its theme again or rebuilding its data frames: turning each
+    inline dataset (thousands of records on a map) into a data frame and then Arrow was about
+    a third of a warm rerun."""
+    held, out = _drawn_entry(spec, scheme)
+    return out if held is spec else _prepared(spec, scheme)
+
+
 def _sized(spec: dict) -> dict:
     """``spec`` at :data:`EXPORT_WIDTH` pixels where it stretches to its container on the page."""
     spec = dict(spec)
@@ -123,7 +167,7 @@ def show_chart(
         elif chart_key is not None and len(specs) == 1:
             extra = dict(key=chart_key)
         out = st.vega_lite_chart(
-            themed(one, scheme), width="content" if fixed else "stretch", theme=None, alt=caption, **extra
+            _drawn(one, scheme), width="content" if fixed else "stretch", theme=None, alt=caption, **extra
         )
         if on_select is not None:
             event = out
