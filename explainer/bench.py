@@ -30,6 +30,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from explainer.load import rss_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_COLD_S = 4.0
 BUDGET_WARM_S = 0.3
@@ -217,27 +219,6 @@ def _network_figures(seed: int = 0, repeat: int = 3) -> dict[str, str]:
     }
 
 
-def _rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (Linux /proc)."""
-    total = 0
-    for p in [pid, *_children(pid)]:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(k) for k in kids] + [g for k in kids for g in _children(int(k))]
-
-
 def _browser(passes: int = 3, sessions: int = 10) -> dict[str, str]:
     """Serve the app, time a control change in headless Chromium until the page has redrawn,
     and read the server's memory with ``sessions`` pages open."""
@@ -297,7 +278,7 @@ def _browser(passes: int = 3, sessions: int = 10) -> dict[str, str]:
             extra = browser.new_page(viewport={"width": 1280, "height": 900})
             extra.goto(url)
             extra.wait_for_function(CHARTS_DRAWN_JS, arg=17, timeout=120_000)
-        memory = _rss_mb(pid)
+        memory = rss_mb(pid)
         print(
             f"server memory with {sessions + 1} sessions open: {memory:.0f} MB RSS "
             f"({memory / BUDGET_MEMORY_MB:.0%} of the {BUDGET_MEMORY_MB} MB budget)"
