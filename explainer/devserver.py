@@ -37,17 +37,24 @@ CHARTS_DRAWN_JS = """(n) => {
 
 
 @contextlib.contextmanager
-def serve(timeout_s: float = 60.0) -> Iterator[tuple[str, int]]:
-    """Run ``streamlit run streamlit_app.py`` headless; yield ``(url, server pid)``; stop it after."""
+def serve(timeout_s: float = 60.0, log: str | os.PathLike | None = None) -> Iterator[tuple[str, int]]:
+    """Run ``streamlit run streamlit_app.py`` headless; yield ``(url, server pid)``; stop it after.
+
+    The server's stdout and stderr are discarded unless ``log`` names a file: then both go to it,
+    interleaved as written (Python's warnings, Streamlit's logger and any traceback all write to
+    stderr), for :func:`read_log` to read while the server runs or after it stopped."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true"]
     command += [f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none"]
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    if log is not None:
+        env["PYTHONUNBUFFERED"] = "1"  # the log holds each line as soon as it is written
+    sink = open(log, "wb") if log is not None else None  # noqa: SIM115 (closed in the finally below)
+    out = sink if sink is not None else subprocess.DEVNULL
+    err = subprocess.STDOUT if sink is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
@@ -63,3 +70,10 @@ def serve(timeout_s: float = 60.0) -> Iterator[tuple[str, int]]:
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=20)
+        if sink is not None:
+            sink.close()
+
+
+def read_log(log: str | os.PathLike) -> str:
+    """The text :func:`serve` wrote to ``log`` so far (undecodable bytes replaced)."""
+    return Path(log).read_bytes().decode("utf-8", errors="replace")

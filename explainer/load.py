@@ -19,6 +19,7 @@ Used by ``python -m explainer.bench --load N`` and tests/test_load.py::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import threading
@@ -62,6 +63,18 @@ WHOLE_PAGE_LIVE = "page.seed=3"
 def mix(n: int) -> list[str]:
     """The query strings of ``n`` readers: the twenty of ``CROWD`` in order, repeated as needed."""
     return [CROWD[i % len(CROWD)] for i in range(n)]
+
+
+#: The first seed of :func:`seeds`: far from the seeds any other reader of the load test uses.
+FIRST_SEED = 100
+
+
+def seeds(n: int) -> list[str]:
+    """``n`` readers who share nothing: each opens one section's embed link (the sections and the
+    closing table in turn) at a seed of its own, so every reader's results are computed for it
+    and each is a new entry in the caches, the worst case for both."""
+    slugs = (*_EMBEDS, "claims")
+    return [f"section={slugs[i % len(slugs)]}&embed=true&page.seed={FIRST_SEED + i}" for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -308,3 +321,61 @@ def run(url: str, pid: int, queries: list[str], timeout: float = TIMEOUT_S) -> L
     peak = sampler.stop()
     cpu = cpu_seconds(pid) - cpu0
     return Load(readers, wall, cpu, peak, connected[0] if connected else math.nan, time.process_time() - client0)
+
+
+# ----- a reader who leaves early ----------------------------------------------------------------
+
+
+async def leave_early(url: str, query: str, after_s: float) -> Reader:
+    """A reader who opens ``query`` and closes the socket ``after_s`` seconds later, whatever the
+    page has drawn by then (a browser tab closed mid-computation). ``status`` is the script's
+    finish status if it finished before that, else empty; ``seconds`` is when the socket closed."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.asyncio.client import connect
+
+    parts = urlsplit(url)
+    counts = {"charts": 0, "exceptions": 0, "messages": 0, "bytes": 0}
+    status = ""
+    t0 = time.perf_counter()
+    async with connect(
+        f"ws://{parts.netloc}/_stcore/stream",
+        subprotocols=["streamlit"],
+        origin=f"{parts.scheme}://{parts.netloc}",
+        max_size=None,
+        proxy=None,
+        ping_interval=None,
+    ) as socket:
+        await socket.send(first_message(url, query))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(after_s):
+                async for data in socket:
+                    msg = ForwardMsg()
+                    msg.ParseFromString(data)
+                    counts["messages"] += 1
+                    counts["bytes"] += len(data)
+                    if msg.WhichOneof("type") == "delta":
+                        _count(msg.delta, counts)
+                    elif msg.WhichOneof("type") == "script_finished":
+                        status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+                        if msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                            break
+    seconds = time.perf_counter() - t0
+    return Reader(
+        query, seconds, counts["charts"], counts["exceptions"], counts["messages"], counts["bytes"] / 1e6, status
+    )
+
+
+def busy_until_idle(pid: int, idle_share: float = 0.05, window_s: float = 0.5, limit_s: float = 60.0) -> float:
+    """Seconds from now until the server at ``pid`` is idle: the first ``window_s`` window in which
+    it used less than ``idle_share`` of one core (read from its CPU ticks, as :func:`cpu_seconds`
+    does); ``limit_s`` if it never is by then."""
+    t0 = time.perf_counter()
+    last_t, last_cpu = t0, cpu_seconds(pid)
+    while True:
+        time.sleep(window_s)
+        now, cpu = time.perf_counter(), cpu_seconds(pid)
+        if (cpu - last_cpu) / (now - last_t) < idle_share:
+            return last_t - t0
+        if now - t0 >= limit_s:
+            return limit_s
+        last_t, last_cpu = now, cpu

@@ -125,3 +125,43 @@ def test_a_claim_box_leads_with_its_finding_and_folds_the_numbers_away():
         assert fold.proto.expanded is False  # closed until the reader opens it
         assert expected.summary in "\n".join(m.value for m in fold.markdown)
         assert expected.summary in finding(at, claim_id) and verdict(at, claim_id) == expected.verdict
+
+
+def test_scikit_learns_warnings_stay_out_of_the_server_log():
+    """The page's script keeps scikit-learn's warnings out of the log for the whole process (its
+    per-fit ``catch_warnings`` blocks are not thread-safe), and only scikit-learn's."""
+    import warnings
+
+    run(section="critical-points")  # here: pytest puts back each test's warning filters after it
+    ours = [f for f in warnings.filters if f[0] == "ignore" and f[3] is not None and "sklearn" in f[3].pattern]
+    assert ours, "the page's script sets the filter"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.filters[:] = [*ours, ("default", None, Warning, None, 0)]  # that filter, then show all
+        warnings.warn_explicit("lbfgs failed to converge", UserWarning, "x.py", 1, module="sklearn.neural_network._mlp")
+        warnings.warn_explicit("overflow in exp", RuntimeWarning, "x.py", 1, module="explainer.core.surfaces")
+    assert [str(w.message) for w in seen] == ["overflow in exp"]
+
+
+def test_each_computation_gets_one_blas_thread():
+    """Readers' computations run side by side; the page's script limits BLAS to one thread for the
+    computations it runs (OpenBLAS keeps the limit per thread, so it is read in the script's own)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+    script = f"""
+import runpy
+import streamlit as st
+from threadpoolctl import threadpool_info, threadpool_limits
+threadpool_limits(2)  # as a fresh server's thread starts on two cores
+st.session_state["before"] = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+runpy.run_path({str(app)!r})  # the page, here in the script's own thread
+st.session_state["after"] = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+"""
+    at = AppTest.from_string(script, default_timeout=180)
+    at.query_params["section"] = "critical-points"
+    at.run()
+    assert not at.exception
+    assert at.session_state["before"] and set(at.session_state["before"]) == {2}
+    assert set(at.session_state["after"]) == {1}

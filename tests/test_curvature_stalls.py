@@ -1,5 +1,7 @@
 """Reading curvature from eigenvalues, and finding the stalls of a run."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -235,3 +237,38 @@ def test_bouncing_needs_reversing_steps_that_do_not_shrink():
     straight = np.column_stack([k * 0.1, np.zeros(101)])
     assert bouncing(straight, window=20) is None
     assert bouncing(steady[:15], window=20) is None  # too short to say
+
+
+@pytest.mark.parametrize(
+    ("name", "xy", "kind"),
+    [
+        # The edge of the tanh plateau bends like a saddle (down outward, barely up around), but no
+        # saddle is there: Newton's method stops where the slope is still 13% of this one.
+        ("tanh-plateau", (2.0, 1.0), kinds.STALL_PLATEAU),
+        # Near real saddles, a plain one and the degenerate monkey saddle, it settles on them.
+        ("saddle", (0.01, 0.002), kinds.STALL_SADDLE),
+        ("monkey-saddle", (0.01, 0.01), kinds.STALL_SADDLE),
+        ("monkey-saddle", (0.1, 0.05), kinds.STALL_SADDLE),
+    ],
+)
+def test_a_saddle_stall_needs_a_saddle_there(name, xy, kind):
+    from explainer.core.ground import read_ground, stall_kind
+
+    surface = SURFACES[name]
+    scales = map_scales(surface)
+    (g,) = read_ground(surface, [xy], scales)
+    assert g.shape == kinds.SADDLE  # by its curvature alone, each is a saddle
+    assert stall_kind(g, 0.01 * scales.loss, scales.near) == kind
+    assert stall_kind(replace(g, target=0.0), 0.01 * scales.loss, scales.near) == kinds.STALL_SADDLE
+
+
+def test_rosenbrocks_floor_is_a_valley_not_a_saddle():
+    """The default run on Rosenbrock crawls along the curved floor for hundreds of steps; where it is
+    flattest the floor curves down a little along the valley, but the only critical point is the
+    minimum at (1, 1), far away, between walls a thousand times steeper: a valley floor."""
+    from explainer.core.analyses import descent
+
+    x0, y0 = SURFACES["rosenbrock"].start  # the page's start and step size for this surface
+    settings = replace(descent.DEFAULT_RUN, surface="rosenbrock", x0=x0, y0=y0, lr=descent.GOOD_STEP["rosenbrock"])
+    stalls = descent.surface_run(settings).stalls
+    assert [s.kind for s in stalls] == [kinds.STALL_VALLEY] and stalls[0].duration > 500

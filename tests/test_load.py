@@ -117,6 +117,14 @@ def test_the_crowd_is_twenty_readers_of_every_page():
     assert sum("seed=" in q or "net_lr" in q or "depth" in q for q in crowd) >= 5  # non-default settings
 
 
+def test_the_seeded_readers_share_nothing_and_cover_every_page():
+    readers = load.seeds(20)
+    seeds = [int(q.rsplit("page.seed=", 1)[1]) for q in readers]
+    assert len(set(readers)) == 20 and len(set(seeds)) == 20 and min(seeds) > 0  # never seed 0: none precomputed
+    pages = {q.split("&", 1)[0] for q in readers}
+    assert pages == {f"section={s}" for s in (*load._EMBEDS, "claims")}
+
+
 def test_benchmarks_md_keeps_earlier_rows_and_starts_a_new_table_when_columns_change(tmp_path):
     from explainer.bench import write_rows
 

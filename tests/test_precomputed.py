@@ -76,3 +76,13 @@ def test_the_file_is_read_only_at_its_own_settings(name, monkeypatch):
     monkeypatch.setitem(store.DEFAULTS, name, (lambda s: calls.append(s) or analysis(s), default))
     store.result(name, default)
     assert calls == []  # the default comes from the file
+
+
+#: The shipped files' budget in all (DESIGN.md: "a few MB in all").
+BUDGET_KB = 3 * 1024
+
+
+def test_the_shipped_files_are_the_registered_ones_and_small():
+    files = {p.stem: p.stat().st_size for p in store.DATA.glob("*.json")}
+    assert set(files) == set(NAMES), "a file without a registered result, or a result without its file"
+    assert sum(files.values()) / 1024 <= BUDGET_KB

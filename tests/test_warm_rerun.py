@@ -18,8 +18,8 @@ from explainer.ui import cache, display
 from pages import run
 
 
-def _spec() -> dict:
-    """A small line chart's figure spec: three runs of data inline, one with a gap (NaN)."""
+def _figure():
+    """A small line chart's figure: three runs of data, one with a gap (NaN)."""
     import altair as alt
     import pandas as pd
 
@@ -27,33 +27,52 @@ def _spec() -> dict:
 
     data = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": [1.0, 0.5, float("nan"), 0.1], "run": list("aabb")})
     chart = alt.Chart(data).mark_line(style="note").encode(x="x:Q", y="y:Q", color="run:N")
-    return figure(chart, data).spec
+    return figure(chart, data)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_a_drawn_spec_is_the_themed_spec_with_streamlits_own_arrow_bytes(scheme):
-    spec = _spec()
-    before = copy.deepcopy(spec)
-    drawn = display._drawn(spec, scheme)
+    fig = _figure()
+    view, spec = fig.views, fig.spec  # spec: the same chart with its records inline
+    before = copy.deepcopy(view)
+    drawn = display._drawn(fig, view, scheme)
     plain = themed(spec, scheme)
-    assert spec == before  # the cached figure is never changed
+    assert view == before  # the cached figure is never changed
     assert {k: v for k, v in drawn.items() if k != "datasets"} == {k: v for k, v in plain.items() if k != "datasets"}
     assert set(drawn["datasets"]) == set(plain["datasets"]) and len(drawn["datasets"]) == 1
     for name, values in plain["datasets"].items():
         assert isinstance(drawn["datasets"][name], bytes)
         assert drawn["datasets"][name] == dataframe_util.convert_anything_to_arrow_bytes(values)
-    assert display._drawn(spec, scheme) is drawn  # made once per spec and theme
+        assert values[2]["y"] is None  # the gap is null, in the records and so in Arrow
+    assert display._drawn(fig, view, scheme) is drawn  # made once per spec and theme
     other = "dark" if scheme == "light" else "light"
-    assert display._drawn(spec, other)["config"]["style"] != drawn["config"]["style"]
+    assert display._drawn(fig, view, other)["config"]["style"] != drawn["config"]["style"]
 
 
 def test_a_copy_of_a_spec_is_drawn_afresh_not_from_the_memo():
-    spec = _spec()
-    drawn = display._drawn(spec, "light")
-    twin = copy.deepcopy(spec)
-    twin["datasets"] = {name: values[:2] for name, values in twin["datasets"].items()}
-    again = display._drawn(twin, "light")
-    assert again is not drawn and again["datasets"] != drawn["datasets"]
+    fig = _figure()
+    drawn = display._drawn(fig, fig.views, "light")
+    twin = copy.deepcopy(fig.views)
+    twin["mark"]["strokeWidth"] = 9
+    again = display._drawn(fig, twin, "light")
+    assert again is not drawn and again["mark"] != drawn["mark"]
+
+
+def test_a_figure_names_each_frame_once_by_its_content():
+    import altair as alt
+    import pandas as pd
+
+    from explainer.charts import figure, frame_name
+
+    a = pd.DataFrame({"x": [0.0, 1.0], "y": [1.0, 2.0]})
+    b = a.assign(y=[1.0, 2.5])
+    line = alt.Chart(a).mark_line().encode(x="x:Q", y="y:Q")
+    fig = figure(alt.layer(line, line.mark_point(), alt.Chart(b).mark_rule().encode(y="y:Q")), a)
+    assert len(fig.frames) == 2 and frame_name(a) in fig.frames and frame_name(b) in fig.frames
+    assert frame_name(a.copy()) == frame_name(a) != frame_name(a.rename(columns={"y": "z"}))
+    assert "datasets" not in fig.views  # the page's view names its frames; the spec holds them
+    assert sorted(fig.spec["datasets"]) == sorted(fig.frames)
+    assert fig.spec["datasets"][frame_name(b)] == [{"x": 0.0, "y": 1.0}, {"x": 1.0, "y": 2.5}]
 
 
 def _both_ways():  # an AppTest script: its own imports, nothing from this module
@@ -66,9 +85,9 @@ def _both_ways():  # an AppTest script: its own imports, nothing from this modul
     from explainer.ui import display
 
     data = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": [1.0, 0.5, float("nan"), 0.1], "run": list("aabb")})
-    spec = figure(alt.Chart(data).mark_line().encode(x="x:Q", y="y:Q", color="run:N"), data).spec
-    st.vega_lite_chart(themed(spec, "light"), width="stretch", theme=None)
-    st.vega_lite_chart(display._drawn(spec, "light"), width="stretch", theme=None)
+    fig = figure(alt.Chart(data).mark_line().encode(x="x:Q", y="y:Q", color="run:N"), data)
+    st.vega_lite_chart(themed(fig.spec, "light"), width="stretch", theme=None)
+    st.vega_lite_chart(display._drawn(fig, fig.views, "light"), width="stretch", theme=None)
 
 
 def test_streamlit_sends_the_browser_the_same_chart_either_way():

@@ -17,8 +17,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
 
 from explainer.core.network import ACTIVATIONS, NetworkLoss, flat_weights
 from explainer.core.training import glorot_init
@@ -69,6 +67,9 @@ def gd_path(
     weights every ``every`` epochs (``epochs`` a multiple of ``every``)."""
     if epochs % every:
         raise ValueError("epochs must be a multiple of every")
+    from sklearn.exceptions import ConvergenceWarning  # imported when used: see explainer.core.training
+    from sklearn.neural_network import MLPClassifier
+
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     model = MLPClassifier(
         hidden_layer_sizes=tuple(hidden),

@@ -129,7 +129,15 @@ class Ground:
     degenerate saddle). ``drop`` is how much lower the quadratic model's bottom lies, over the
     directions that curve up. ``newton`` is the length of the Newton step ``H^-1 g`` over the
     directions that curve clearly (how far the nearest critical point lies), and ``flat_slope``
-    the slope along the directions that are flat.
+    the slope along the directions that are flat. ``target`` is how far away Newton's method,
+    started here, settles on a critical point (up to :data:`TARGET_STEPS` steps over the clearly
+    curved directions, as :func:`newton_point` takes them; ``inf`` if it settles on none): near
+    a real critical point, even a degenerate one like the monkey saddle's, it settles on it
+    within a step or two's length; where the ground only bends like a saddle (a plateau's edge)
+    it stops where the slope is still a clear share of this one, and on a curved valley's floor
+    it settles far away, on the valley's bottom. ``wall`` is the steepest upward curvature
+    as a share of the map's sharpest critical point (:attr:`MapScales.curvature`): the walls of a
+    valley are a clear share of it, the bends at a plateau's edge a tiny one.
     """
 
     shape: str
@@ -143,6 +151,15 @@ class Ground:
     drop: float
     newton: float = 0.0
     flat_slope: float = 0.0
+    target: float = 0.0
+    wall: float = 0.0
+
+    @property
+    def has_target(self) -> bool:
+        """Whether the critical point the curvature points to is there: Newton's method settles on
+        it (or the reading came from the higher-order probe, which finds its critical point by
+        other means). How near it is, is ``newton``'s to say."""
+        return bool(self.sectors_down or self.sectors_up) or bool(np.isfinite(self.target))
 
     @property
     def is_rim(self) -> bool:
@@ -190,6 +207,48 @@ def _higher_order(down: np.ndarray, up: np.ndarray) -> tuple[str, int, int]:
     return kinds.FLAT, sectors_down, sectors_up
 
 
+#: Upward curvature, as a share of the map's sharpest critical point, that makes a valley's wall.
+VALLEY_WALL = 0.01
+#: Newton steps taken from each point (each one a batched 2x2 eigendecomposition of every point):
+#: enough for a degenerate critical point, where each step only halves the distance.
+TARGET_STEPS = 40
+#: Newton's method has settled once its step is this share of its first one (a millionth: the
+#: monkey saddle's halving steps get there in 20).
+SETTLED = 1e-6
+#: ... on a critical point if the slope left there is under this share of the slope it started
+#: from (measured: 0 at the saddle's, 6e-5 at the monkey saddle's; 0.13 where it stops on the tanh
+#: plateau's edge because the ground it reached no longer curves clearly).
+TARGET_SHARE = 1e-2
+
+
+def _newton_targets(surface, points, flat: float) -> np.ndarray:
+    """How far from each of ``points (n, 2)`` Newton's method over the clearly curved directions
+    settles (as :func:`newton_point` steps): ``(n,)``, ``inf`` where it has not settled within
+    :data:`TARGET_STEPS` steps, 0 where nothing curves clearly or the slope is already zero."""
+    start = np.array(points, dtype=float)
+    x = start.copy()
+    first = np.full(len(x), np.nan)
+    settled = np.zeros(len(x), dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(TARGET_STEPS):
+            going = ~settled & np.isfinite(x).all(axis=1)
+            if not going.any():
+                break
+            values, vectors = np.linalg.eigh(surface.hessian(x[going]))
+            along = np.einsum("nji,nj->ni", vectors, surface.gradient(x[going]))
+            bent = np.abs(values) > flat
+            step = np.einsum("nij,nj->ni", vectors, np.where(bent, along / np.where(bent, values, 1.0), 0.0))
+            size = np.linalg.norm(step, axis=1)
+            first[going] = np.where(np.isnan(first[going]), size, first[going])
+            x[going] -= step
+            settled[going] = size <= SETTLED * first[going]
+    distance = np.linalg.norm(x - start, axis=1)
+    with np.errstate(all="ignore"):
+        left, began = (np.linalg.norm(surface.gradient(p), axis=1) for p in (x, start))
+    on_point = left <= TARGET_SHARE * began
+    return np.where(settled & on_point & np.isfinite(distance), distance, np.inf)
+
+
 def read_ground(surface, points, scales: MapScales) -> list[Ground]:
     """The :class:`Ground` at each of ``points (n, 2)``; Hessians in one vectorised call."""
     points = np.asarray(points, dtype=float).reshape(-1, 2)
@@ -198,8 +257,9 @@ def read_ground(surface, points, scales: MapScales) -> list[Ground]:
     H = surface.hessian(points)
     G = surface.gradient(points)
     values, vectors = np.linalg.eigh(H)
+    targets = _newton_targets(surface, points, scales.flat)
     out = []
-    for xy, g, ev, V in zip(points, G, values, vectors, strict=True):
+    for xy, g, ev, V, target in zip(points, G, values, vectors, targets, strict=True):
         shape = curvature.classify(ev, tol=scales.flat)
         up, down, flat = curvature.directions(ev, scales.flat)
         sectors_down = sectors_up = 0
@@ -224,6 +284,8 @@ def read_ground(surface, points, scales: MapScales) -> list[Ground]:
                 drop=drop,
                 newton=newton,
                 flat_slope=flat_slope,
+                target=float(target),
+                wall=float(max(ev.max(), 0.0) / scales.curvature),
             )
         )
     return out
@@ -271,13 +333,19 @@ def end_kind(ground: Ground, value: float, scales: MapScales) -> str:
 def stall_kind(ground: Ground, loss_tol: float, near: float = np.inf) -> str:
     """What a stall whose flattest point sits on ``ground`` sat on: one of
     :data:`explainer.core.kinds.STALL_KINDS`. Flat ground is a plateau (ground that falls away
-    one way and is flat the other is its rim). Curved ground whose nearest critical point lies
+    one way and is flat the other is its rim, and so is ground curved like a saddle or a summit
+    whose critical point is not there, unless steep walls make it a valley: see
+    :attr:`Ground.has_target`). Curved ground whose nearest critical point lies
     more than ``near`` away, or that curves up all round with a bottom more than ``loss_tol``
     lower, is a curved valley floor the run is still sliding along."""
     if ground.is_rim:
         return kinds.STALL_PLATEAU
     if ground.shape != kinds.FLAT and ground.newton > near:
         return kinds.STALL_VALLEY
+    if ground.shape in (kinds.SADDLE, kinds.MAXIMUM) and not ground.has_target:
+        # It bends like a saddle, but no saddle is there: the floor of a curved valley between steep
+        # walls (Rosenbrock's), or else the edge of a plateau where the loss saturates.
+        return kinds.STALL_VALLEY if ground.wall >= VALLEY_WALL else kinds.STALL_PLATEAU
     if ground.shape == kinds.MINIMUM:
         return kinds.STALL_MINIMUM if ground.drop <= loss_tol else kinds.STALL_VALLEY
     return {kinds.SADDLE: kinds.STALL_SADDLE, kinds.MAXIMUM: kinds.STALL_MAXIMUM}.get(ground.shape, kinds.STALL_PLATEAU)

@@ -251,6 +251,11 @@ class NetworkLoss:
 
         Ignores the probability clipping of the log-loss, as scikit-learn's own backprop does;
         the two differ only where a probability is within machine epsilon of 0 or 1.
+
+        For a regressor with several outputs this is the gradient of the loss scikit-learn
+        reports (the squared error averaged over outputs), not the one its backprop returns:
+        that one sums over outputs, so its data part is ``outputs`` times this one's (its penalty
+        part is the same). With one output, as everywhere in this app, the two agree.
         """
         theta = np.asarray(theta)
         Ws, bs = self.unpack(theta)

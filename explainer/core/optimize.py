@@ -4,8 +4,11 @@ Each method is one small update rule (:data:`UPDATES`), written for a batch of r
 positions have shape ``(n, d)``. :func:`descend` runs one start on any objective with ``value``
 and ``gradient``; :func:`descend_many` runs many starts (and, if wanted, many step sizes) on a
 vectorised objective such as a :class:`~explainer.core.surfaces.Surface` in one numpy loop.
-No NaN or inf ever leaves this module: a run whose next point is not finite stops at the last
-finite point with ``stop_reason="diverged"``.
+No NaN or inf ever leaves this module: a run whose next point is not finite, or whose loss,
+position or slope passes :data:`BLOWUP`, stops at the last point before it with
+``stop_reason="diverged"``, and says where (``diverged_at``, the step that blew up) and why
+(``diverged_why``: which of the three blew up). Floating-point overflow on the way there is that
+very signal, so it is caught here and never reaches a log as a warning.
 """
 
 from __future__ import annotations
@@ -30,6 +33,20 @@ METHODS: dict[str, str] = {
 
 #: Positions or losses beyond this size count as divergence.
 BLOWUP = 1e8
+
+#: What carried a diverged run past :data:`BLOWUP` (or out of the finite numbers) at its next step:
+#: its loss, its position (largest coordinate) or its slope (largest gradient component).
+WHY_LOSS, WHY_POSITION, WHY_SLOPE = "loss", "position", "slope"
+DIVERGED_WHY = (WHY_LOSS, WHY_POSITION, WHY_SLOPE)
+
+
+def _blown(f: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """For points ``x (m, d)`` with losses ``f (m,)`` and gradients ``g (m, d)``, which of loss,
+    position and slope is largest (a non-finite one counts as infinite; ties go in that order):
+    one of :data:`DIVERGED_WHY` per point, ``(m,)``."""
+    sizes = np.stack([np.abs(f), np.abs(x).max(axis=1), np.abs(g).max(axis=1)], axis=1)
+    sizes = np.where(np.isfinite(sizes), sizes, np.inf)  # NaN compares as nothing: make it the largest
+    return np.asarray(DIVERGED_WHY)[np.argmax(sizes, axis=1)]
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,9 @@ class Trajectory:
     lr: float
     diverged_at: int | None = None
     kicks: tuple[int, ...] = ()
+    #: For a diverged run, what its step ``diverged_at`` carried past ``BLOWUP``: one of
+    #: :data:`DIVERGED_WHY`; ``None`` otherwise.
+    diverged_why: str | None = None
 
     @property
     def steps(self) -> int:
@@ -139,7 +159,8 @@ class Batch:
 
     ``positions (k+1, n, d)``, ``losses (k+1, n)`` and ``grad_norms (k+1, n)``; a run that stopped
     early repeats its last point. ``stop_step (n,)`` is the index of each run's last point and
-    ``stop_reason (n,)`` why it stopped.
+    ``stop_reason (n,)`` why it stopped; ``diverged_why (n,)`` says, for each run that diverged,
+    what blew up at the step after its last point (one of :data:`DIVERGED_WHY`, ``""`` for the rest).
     """
 
     positions: np.ndarray
@@ -150,6 +171,7 @@ class Batch:
     method: str
     lr: np.ndarray
     kicks: tuple[tuple[int, ...], ...]
+    diverged_why: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=str))
 
     def __len__(self) -> int:
         return self.positions.shape[1]
@@ -172,6 +194,7 @@ class Batch:
             lr=float(self.lr[i]),
             diverged_at=last + 1 if reason == "diverged" else None,
             kicks=self.kicks[i],
+            diverged_why=str(self.diverged_why[i]) if reason == "diverged" and len(self.diverged_why) else None,
         )
 
 
@@ -226,22 +249,32 @@ def _run(
         """Loss, gradient and gradient norm at ``points`` (the runs ``rows``); ``ok`` marks finite ones."""
         if rows.size == 0:
             return np.empty(0), np.empty((0, d)), np.empty(0), np.empty(0, dtype=bool)
-        fv, gv = evaluate(points)
-        fv = np.asarray(fv, dtype=float).reshape(rows.size)
-        gv = np.asarray(gv, dtype=float).reshape(rows.size, d)
-        # One sum of magnitudes per run: NaN or inf anywhere makes it fail the comparison too.
-        size = np.abs(fv) + np.abs(points).max(axis=1) + np.abs(gv).max(axis=1)
-        return fv, gv, np.sqrt(np.einsum("ij,ij->i", gv, gv)), size < BLOWUP
+        # Past BLOWUP an objective may overflow (x**4 of 1e80) or meet inf - inf: that is the
+        # divergence this module detects and reports, not a fault to warn about.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            fv, gv = evaluate(points)
+            fv = np.asarray(fv, dtype=float).reshape(rows.size)
+            gv = np.asarray(gv, dtype=float).reshape(rows.size, d)
+            # One sum of magnitudes per run: NaN or inf anywhere makes it fail the comparison too.
+            size = np.abs(fv) + np.abs(points).max(axis=1) + np.abs(gv).max(axis=1)
+            gnorm = np.sqrt(np.einsum("ij,ij->i", gv, gv))
+        return fv, gv, gnorm, size < BLOWUP
 
     positions = np.empty((steps + 1, n, d))
     losses = np.empty((steps + 1, n))
     gnorms = np.empty((steps + 1, n))
     stop_step = np.full(n, steps, dtype=int)
     stop_reason = np.full(n, "max-steps", dtype=object)
+    why = np.full(n, "", dtype=object)
     everyone = np.arange(n)
     f, g, gn, active = evaluate_rows(everyone, x)
     if not active.all():
-        raise ValueError("the loss or its gradient is not finite (or beyond 1e8) at a start")
+        i = int(np.flatnonzero(~active)[0])
+        what = _blown(f[i : i + 1], x[i : i + 1], g[i : i + 1])[0]
+        raise ValueError(
+            f"the {what} is not finite or beyond {BLOWUP:.0e} at the start {x[i].tolist()}: "
+            "a run must start where it could be followed"
+        )
     positions[0], losses[0], gnorms[0] = x, f, gn
     state = _State(
         velocity=np.zeros((n, d)),
@@ -273,7 +306,8 @@ def _run(
             state.since_kick = np.where(small, 0, state.since_kick)
             for i in np.flatnonzero(small):
                 kicks[i].append(k)
-        x_new = update(x, g, state, opts, k, rng)
+        with np.errstate(over="ignore", invalid="ignore"):  # a huge step is caught as divergence next
+            x_new = update(x, g, state, opts, k, rng)
         rows = everyone if active.all() else np.flatnonzero(active)
         xa = x_new if rows is everyone else x_new[rows]
         fa, ga, gna, ok = evaluate_rows(rows, xa)
@@ -281,6 +315,7 @@ def _run(
             blown = rows[~ok]
             stop_step[blown] = k
             stop_reason[blown] = "diverged"
+            why[blown] = _blown(fa[~ok], xa[~ok], ga[~ok])
             active[blown] = False
             rows, xa, fa, ga, gna = rows[ok], xa[ok], fa[ok], ga[ok], gna[ok]
         converging = tol > 0 and method != "perturbed"
@@ -307,6 +342,7 @@ def _run(
         method=method,
         lr=lr_col[:, 0],
         kicks=tuple(tuple(k) for k in kicks),
+        diverged_why=why.astype(str),
     )
 
 

@@ -15,17 +15,21 @@ network's training loss.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from explainer.core import nets
 from explainer.core.network import ACTIVATIONS, NetworkLoss
 from explainer.core.training import BLOWUP
+
+if TYPE_CHECKING:
+    from sklearn.neural_network import MLPClassifier
+
+# scikit-learn and scipy.sparse.linalg are imported where they are used: see explainer.core.training.
 
 
 def log_marks(last: int, count: int = 200) -> np.ndarray:
@@ -35,14 +39,20 @@ def log_marks(last: int, count: int = 200) -> np.ndarray:
     return np.unique(np.concatenate([marks, [int(last)]]))
 
 
-class _RecordingRegressor(MLPRegressor):
+@functools.cache
+def _recording_regressor() -> type:
     """``MLPRegressor`` that reads its error at the end of the epochs in ``_marks`` (set by
-    :func:`record_fit`; not a parameter, so ``get_params`` and fitting are scikit-learn's own)."""
+    :func:`record_fit`; not a parameter, so ``get_params`` and fitting are scikit-learn's own).
+    The class is made on first use, so that scikit-learn is imported only when a fit runs."""
+    from sklearn.neural_network import MLPRegressor
 
-    def _update_no_improvement_count(self, early_stopping, X, y, sample_weight=None):
-        if self.n_iter_ in self._marks:
-            self._read(self)
-        return super()._update_no_improvement_count(early_stopping, X, y, sample_weight)
+    class RecordingRegressor(MLPRegressor):
+        def _update_no_improvement_count(self, early_stopping, X, y, sample_weight=None):
+            if self.n_iter_ in self._marks:
+                self._read(self)
+            return super()._update_no_improvement_count(early_stopping, X, y, sample_weight)
+
+    return RecordingRegressor
 
 
 def predict_flat(model, X) -> np.ndarray:
@@ -89,7 +99,9 @@ def record_fit(
     ``(X_val, y_val)`` if given (else on the test points). ``progress(share)`` is called at each
     mark, if given."""
     marks = log_marks(epochs) if marks is None else np.asarray(marks, dtype=int)
-    model = _RecordingRegressor(**params, max_iter=int(epochs), tol=0.0, n_iter_no_change=int(epochs) + 1)
+    from sklearn.exceptions import ConvergenceWarning
+
+    model = _recording_regressor()(**params, max_iter=int(epochs), tol=0.0, n_iter_no_change=int(epochs) + 1)
     G = np.asarray(grid, dtype=float).reshape(-1, 1)
     seen, train, test, val = [], [], [], []
     judge = X_val is not None
@@ -153,6 +165,9 @@ def fit_classifier(X, y, *, restarts: int = 0, **params) -> MLPClassifier:
     too small a share per step, which on a near-zero loss can be long before the last point is
     right, and a fresh start of its curvature memory goes on from there. ``n_iter_`` is then the
     total over the fits."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = MLPClassifier(**params, warm_start=restarts > 0).fit(X, y)
@@ -171,7 +186,9 @@ def probability(model: MLPClassifier, X) -> np.ndarray:
     return model.predict_proba(np.asarray(X, dtype=float))[:, 1]
 
 
-def _hessian(net: NetworkLoss, theta) -> LinearOperator:
+def _hessian(net: NetworkLoss, theta):
+    from scipy.sparse.linalg import LinearOperator
+
     return LinearOperator((net.n_params, net.n_params), matvec=lambda v: net.hvp(theta, np.ravel(v)), dtype=float)
 
 
@@ -180,6 +197,8 @@ def sharpness(net: NetworkLoss, theta=None, *, seed: int = 0, tol: float = 1e-6,
     ``net.theta0``): Lanczos on exact Hessian-vector products, started from a seeded normal
     vector so that the same call gives the same number. ``which="SA"`` gives the smallest one
     instead. ``None`` if Lanczos did not converge (the run is then "not measured")."""
+    from scipy.sparse.linalg import ArpackNoConvergence, eigsh
+
     theta = net.theta0 if theta is None else np.asarray(theta, dtype=float)
     v0 = np.random.default_rng(seed).standard_normal(net.n_params)
     try:

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
-from scipy.integrate import quad
 
 from explainer.core.stalls import true_runs
 
@@ -181,6 +180,8 @@ def escape_time(depth: int, u0: float, target: float = TARGET) -> float:
         head = math.log(u1 / u0)
     else:
         head = (u0 ** (2 - D) - u1 ** (2 - D)) / (D - 2)
+    from scipy.integrate import quad  # imported when used: see explainer.core.training
+
     tail, _ = quad(lambda u: u / (1.0 - u**D), u0, u1)
     return head + tail
 
@@ -320,6 +321,8 @@ def main_plateau(losses, grad_norms=None, **kwargs) -> Plateau | None:
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([0, 1, 1, 0])
+XOR_X.setflags(write=False)  # shared by every reader's fits: nothing may change them
+XOR_Y.setflags(write=False)
 
 
 def _entropy(p: float) -> float:

@@ -26,8 +26,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 from scipy.special import beta as beta_function
+from scipy.special import betaincinv
 
 #: Dean & Majumdar's rate: P(every eigenvalue of an N x N GOE matrix is positive) ~ exp(-THETA N^2).
 THETA = math.log(3) / 4
@@ -157,7 +157,7 @@ def quadratic_escape_steps(d: int, k: int, curvature: float, lr: float, radius: 
     radius^2`` of a uniform start follows Beta(k/2, (d-k)/2); its median gives the median steps.
     The number of downhill directions ``k`` enters only here, through the start's projection.
     """
-    share = 1.0 if k == d else float(stats.beta(k / 2, (d - k) / 2).median())
+    share = 1.0 if k == d else float(betaincinv(k / 2, (d - k) / 2, 0.5))  # Beta's median, as scipy.stats has it
     reach = math.sqrt(2 * abs(level) / curvature) / (radius * math.sqrt(share))
     return float(math.ceil(math.log(reach) / math.log1p(lr * curvature)))
 

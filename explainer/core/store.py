@@ -134,9 +134,8 @@ def stored(name: str):
 def result(name: str, settings):
     """``name``'s analysis at ``settings``: read from its file when ``settings`` equal the stored
     ones (the defaults), computed otherwise (or when the file is missing or unreadable)."""
-    analysis, _ = DEFAULTS[name]
-    found = stored(name)
-    if found is not None and found[0] == settings:
+    analysis, default = DEFAULTS[name]
+    if settings == default and (found := stored(name)) is not None and found[0] == settings:
         return found[1]
     return analysis(settings)
 

@@ -259,17 +259,25 @@ def _double_well() -> Surface:
     )
 
 
+def _sech2(s):
+    """``sech(s)^2`` for ``s >= 0`` as ``4 e^(-2s) / (1 + e^(-2s))^2``: ``1 / cosh(s)^2`` overflows
+    (with a warning) once ``s`` passes about 355, and ``1 - tanh(s)^2`` rounds to zero past about
+    19, losing the faint slope of the plateau; this form only underflows, quietly, to zero."""
+    e = np.exp(-2 * s)
+    return 4 * e / (1 + e) ** 2
+
+
 def _tanh_plateau() -> Surface:
     def f(x, y):
         return np.tanh(x**2 + y**2)
 
     def g(x, y):
-        s2 = 1.0 / np.cosh(x**2 + y**2) ** 2
+        s2 = _sech2(x**2 + y**2)
         return 2 * s2 * x, 2 * s2 * y
 
     def h(x, y):
         s = x**2 + y**2
-        s2 = 1.0 / np.cosh(s) ** 2
+        s2 = _sech2(s)
         c = -8 * s2 * np.tanh(s)
         return 2 * s2 + c * x * x, c * x * y, 2 * s2 + c * y * y
 

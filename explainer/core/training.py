@@ -14,13 +14,17 @@ import dataclasses
 import warnings
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.datasets import make_circles, make_moons
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from explainer.core.network import NetworkLoss, flat_weights
+
+if TYPE_CHECKING:
+    from sklearn.neural_network import MLPClassifier
+
+# scikit-learn is imported inside the functions that fit: importing it (with scipy.stats) takes
+# about 1.7 s, and a fresh server draws every default view from precomputed files without it.
 
 
 def _spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -31,6 +35,18 @@ def _spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray
     return X, y
 
 
+def _moons(n: int, **kwargs):
+    from sklearn.datasets import make_moons
+
+    return make_moons(n, **kwargs)
+
+
+def _circles(n: int, **kwargs):
+    from sklearn.datasets import make_circles
+
+    return make_circles(n, **kwargs)
+
+
 def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     X = rng.uniform(-1, 1, size=(n, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
@@ -38,10 +54,8 @@ def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np
 
 
 DATASETS = {
-    "moons": lambda n, noise, rng: make_moons(n, noise=noise, random_state=int(rng.integers(2**31))),
-    "circles": lambda n, noise, rng: make_circles(
-        n, noise=noise / 2, factor=0.5, random_state=int(rng.integers(2**31))
-    ),
+    "moons": lambda n, noise, rng: _moons(n, noise=noise, random_state=int(rng.integers(2**31))),
+    "circles": lambda n, noise, rng: _circles(n, noise=noise / 2, factor=0.5, random_state=int(rng.integers(2**31))),
     "xor": _xor,
     "spirals": _spirals,
 }
@@ -75,6 +89,8 @@ def gd_classifier(
         random_state=seed,
     )
     params.update(kwargs)
+    from sklearn.neural_network import MLPClassifier
+
     return MLPClassifier(**params)
 
 
@@ -93,6 +109,8 @@ def train_curve(X, y, *, lr: float, epochs: int, hidden=(8,), seed: int = 0) -> 
     A run whose weights or loss stop being finite is cut at the last finite epoch and reported
     with ``diverged_at`` (the first epoch whose loss is missing or non-finite).
     """
+    from sklearn.exceptions import ConvergenceWarning
+
     model = gd_classifier(len(X), hidden, lr=lr, epochs=epochs, seed=seed)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -164,6 +182,8 @@ def one_update(
     The warm-up step size is fixed so that the state before the dissected step (the forward
     pass and the loss) is the same whatever ``lr`` the reader picks; only the step changes.
     """
+    from sklearn.exceptions import ConvergenceWarning
+
     model = gd_classifier(len(X), hidden, lr=warmup_lr, epochs=1, seed=seed)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -310,6 +330,9 @@ def train_path(
         raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
     cls = MLPRegressor if regression else MLPClassifier
     params = dict(
         hidden_layer_sizes=tuple(hidden),

@@ -21,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.stats import hypergeom
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,8 @@ class Valleys:
 
 def valleys(model: Wells) -> Valleys:
     """Solve ``L'(w) = 0`` between the clusters (bracketed on a fine grid, then Brent's method)."""
+    from scipy.optimize import brentq  # imported when used: see explainer.core.training
+
     grid = np.linspace(-1.5, 1.5, 6001)
     g = model.gradient(grid)
     roots = [
@@ -153,6 +153,8 @@ class FarCounts:
         self.n = int(n)
         ms, bs = np.broadcast_arrays(np.asarray(ms, dtype=int), np.asarray(bs, dtype=int))
         self.shape = ms.shape
+        from scipy.stats import hypergeom  # imported when used: see explainer.core.training
+
         keeps, aliases, starts, sizes, at = [], [], [], [], 0
         for m, b in zip(ms.ravel(), bs.ravel(), strict=True):
             b = min(int(b), self.n)

@@ -88,7 +88,7 @@ def computed(name: str, settings, run, text: str, *, progress: bool = True):
     nothing visible."""
     from explainer.core import store
 
-    found = store.stored(name)
+    found = store.stored(name) if settings == store.DEFAULTS[name][1] else None
     if found is not None and found[0] == settings:
         return found[1]
     if not progress:

@@ -30,6 +30,32 @@ def number(value) -> str:
     return f"{value:g}"
 
 
+#: How much of a link's value a notice quotes; the rest is summarised by its length.
+QUOTED = 40
+
+
+def quoted(raw: str) -> str:
+    """A link's value as a notice quotes it: a markdown code span that shows the text and nothing
+    more, cut to :data:`QUOTED` characters.
+
+    A link is anyone's text: its backticks would close the code span and let the rest render as
+    markdown (a link, an image), a blank line would end the paragraph, and invisible or
+    right-to-left characters would make the notice lie, so backticks become ``ˋ`` and characters
+    that do not print are spelled as escapes (``\\u202e``)."""
+    if raw == "":
+        return "(empty)"
+    text = "".join(_visible(c) for c in raw[:QUOTED])
+    return f"`{text}…` ({len(raw):,} characters)" if len(raw) > QUOTED else f"`{text}`"
+
+
+def _visible(c: str) -> str:
+    if c == "`":
+        return "ˋ"
+    if c == " " or c.isprintable():
+        return c
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
 WIDGETS = ("slider", "select_slider", "select", "segmented", "toggle", "number", "expander")
 
 
@@ -130,7 +156,7 @@ class Control:
             shown = self.format(nearest)
             return Link(
                 nearest,
-                f"The link asked for **{self.label}** = `{raw}`, which this page no longer offers; "
+                f"The link asked for **{self.label}** = {quoted(raw)}, which this page no longer offers; "
                 f"showing the nearest, {shown}.",
             )
         return None
@@ -216,12 +242,6 @@ class Link:
     notice: str | None = None
 
 
-def _link_value(control: Control) -> str | None:
-    """The one value the URL gives ``control``, or ``None`` (none, or several)."""
-    raw = st.query_params.get_all(control.key)
-    return raw[0] if len(raw) == 1 else None
-
-
 def _accept_link(control: Control) -> bool:
     """Restore a choice that the link names by something other than its current label (an id, an
     old label, another spelling of a number, a retired value: :meth:`Control.named_by`), on the
@@ -243,10 +263,10 @@ def _accept_link(control: Control) -> bool:
             notice = accepted.notice if value == accepted.option else None  # once changed, for good
             st.session_state[_link_key(control)] = dataclasses.replace(accepted, pending=False, notice=notice)
         return False
-    raw = _link_value(control)
-    if raw is None or control.key in st.session_state:
+    raw = st.query_params.get_all(control.key)
+    if not raw or control.key in st.session_state:
         return False
-    link = control.named_by(raw)
+    link = Link(control.default, url_notice(control)) if _misread(control, raw) else control.named_by(raw[0])
     if link is None:
         return False
     st.session_state[control.key] = link.option
@@ -261,6 +281,20 @@ def _accept_link(control: Control) -> bool:
         return False
     st.session_state[_link_key(control)] = _Accepted(link.option, link.notice)
     return True
+
+
+def _misread(control: Control, raw: list[str]) -> bool:
+    """Whether Streamlit would seed ``control`` from a link value the notice says is ignored, or
+    fail on it: a key given more than once (Streamlit reads the last value), an empty value for a
+    segmented control (Streamlit clears the selection, ``required=True`` notwithstanding), any
+    value a number field cannot use (a whole number too large for a float stops the script with
+    an ``OverflowError``). The default is then seeded by :func:`_accept_link` and the key dropped
+    from the address, so Streamlit never reads the value."""
+    if len(raw) > 1:
+        return True
+    if control.widget == "segmented":
+        return raw == [""]
+    return control.widget == "number" and control.problem(raw[0]) is not None
 
 
 @dataclass(frozen=True)
@@ -291,9 +325,9 @@ def url_notice(control: Control) -> str | None:
     why = control.problem(raw)
     if why is None:
         return None
-    shown = raw if isinstance(raw, str) else "&".join(raw)
+    shown = quoted(raw if isinstance(raw, str) else "&".join(raw))
     return (
-        f"The link asked for **{control.label}** = `{shown}`, but {why}; "
+        f"The link asked for **{control.label}** = {shown}, but {why}; "
         f"showing the default, {control.format_value(control.default)}."
     )
 
@@ -421,12 +455,17 @@ def render(control: Control, where=None, on_change=None):
             options=list(control.options),
             default=control.default,
             format_func=control.format,
+            required=True,  # never cleared: not by a click on the chosen one, nor by an empty value in the link
             **common,
         )
-        return control.default if value is None else value  # a click on the chosen one clears it
+        return control.default if value is None else value
     if control.widget == "expander":
         # An expander bound to the URL runs its content only while open (read ``.open``).
         return where.expander(
-            control.label, expanded=bool(control.default), key=control.key, bind="query-params", on_change="rerun"
+            control.label,
+            expanded=bool(control.default),
+            key=control.key,
+            bind=common["bind"],
+            on_change="rerun",
         )
     return where.toggle(control.label, value=bool(control.default), **common)

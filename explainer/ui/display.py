@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import streamlit as st
 
 from explainer.charts import Figure
@@ -53,33 +54,46 @@ def _arrow(values) -> bytes | None:
     return dataframe_util.convert_anything_to_arrow_bytes(values)
 
 
-def _prepared(spec: dict, scheme: str) -> dict:
-    """``themed(spec, scheme)`` with its inline datasets already in Arrow bytes (Streamlit passes
-    datasets that are bytes straight to the browser, so the chart is the same, byte for byte)."""
+def frame_arrow(frame) -> bytes:
+    """A figure's data frame as Arrow IPC bytes: the table Streamlit would make of its records (the
+    same columns, types, metadata and values: missing numbers null, no index)."""
+    from streamlit import dataframe_util
+
+    frame = frame.rename(columns=str)
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1:
+        frame = frame.reset_index(drop=True)
+    return dataframe_util.convert_anything_to_arrow_bytes(frame)
+
+
+def _prepared(spec: dict, frames: dict, scheme: str) -> dict:
+    """``themed(spec, scheme)`` with its datasets already in Arrow bytes: the figure's ``frames``
+    it names, and any dataset it holds inline (Streamlit passes datasets that are bytes straight
+    to the browser, so the chart is the same)."""
     out = themed(spec, scheme)
-    if isinstance(out.get("datasets"), dict):
-        out["datasets"] = {
-            name: values if (data := _arrow(values)) is None else data for name, values in out["datasets"].items()
-        }
+    inline = out.get("datasets") if isinstance(out.get("datasets"), dict) else {}
+    datasets = {name: values if (data := _arrow(values)) is None else data for name, values in inline.items()}
+    datasets.update({name: frame_arrow(frame) for name, frame in frames.items()})
+    if datasets:
+        out["datasets"] = datasets
     return out
 
 
-@st.cache_resource(max_entries=DRAWN_ENTRIES, show_spinner=False, hash_funcs={dict: id})
-def _drawn_entry(spec: dict, scheme: str) -> tuple[dict, dict]:
-    # Keyed by the spec's identity (hashing its thousands of records would cost what it saves);
+@st.cache_resource(max_entries=DRAWN_ENTRIES, show_spinner=False, hash_funcs={dict: id, Figure: id})
+def _drawn_entry(fig: Figure, spec: dict, scheme: str) -> tuple[dict, dict]:
+    # Keyed by the spec's identity (hashing its thousands of values would cost what it saves);
     # the entry holds the spec, so no other dict can take its ``id`` while the entry lives.
-    return spec, _prepared(spec, scheme)
+    return spec, _prepared(spec, fig.view_frames(spec), scheme)
 
 
-def _drawn(spec: dict, scheme: str) -> dict:
-    """The spec as drawn in ``scheme``, made once per spec and theme (see :func:`_prepared`).
+def _drawn(fig: Figure, spec: dict, scheme: str) -> dict:
+    """One of ``fig``'s views as drawn in ``scheme``, made once per view and theme (see
+    :func:`_prepared`).
 
     Cached views return the same figure on every hit (``explainer.ui.cache``), so a warm rerun
-    redraws a chart without merging its theme again or rebuilding its data frames: turning each
-    inline dataset (thousands of records on a map) into a data frame and then Arrow was about
-    a third of a warm rerun."""
-    held, out = _drawn_entry(spec, scheme)
-    return out if held is spec else _prepared(spec, scheme)
+    redraws a chart without merging its theme again or converting its data: turning each data
+    set (thousands of rows on a map) into Arrow was about a third of a warm rerun."""
+    held, out = _drawn_entry(fig, spec, scheme)
+    return out if held is spec else _prepared(spec, fig.view_frames(spec), scheme)
 
 
 def _sized(spec: dict) -> dict:
@@ -154,7 +168,7 @@ def show_chart(
     if record is not None:  # the export command is running the page
         record.append((name, fig, caption))
     data = fig.data
-    specs = fig.spec if isinstance(fig.spec, list) else [fig.spec]
+    specs = fig.views if isinstance(fig.views, list) else [fig.views]
     if on_select is not None and len(specs) != 1:
         raise ValueError("on_select needs a single-spec figure")
     scheme = _scheme()
@@ -167,13 +181,13 @@ def show_chart(
         elif chart_key is not None and len(specs) == 1:
             extra = dict(key=chart_key)
         out = st.vega_lite_chart(
-            _drawn(one, scheme), width="content" if fixed else "stretch", theme=None, alt=caption, **extra
+            _drawn(fig, one, scheme), width="content" if fixed else "stretch", theme=None, alt=caption, **extra
         )
         if on_select is not None:
             event = out
 
     def whole():  # built only on export
-        return export_spec(specs)
+        return export_spec(fig.spec if isinstance(fig.spec, list) else [fig.spec])
 
     # The finding in the body's own colour (st.caption fades it to 60%: 3.9:1 on white), and the
     # menu on a line of its own under it, where nothing squeezes its label ("Exp…" beside a caption

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from explainer.ui import controls as ui
 from explainer.ui import share
@@ -20,6 +21,17 @@ SEED = ui.Control(
 )  # fmt: skip
 
 
+#: How many names a notice lists before it says how many more there are.
+LISTED = 5
+
+
+def listed(names: Sequence[str]) -> str:
+    """Names from a link, each quoted (see :func:`explainer.ui.controls.quoted`), at most
+    :data:`LISTED` of them."""
+    shown = ", ".join(ui.quoted(n) for n in names[:LISTED])
+    return shown + (f" and {len(names) - LISTED:,} more" if len(names) > LISTED else "")
+
+
 def resolve(params: Mapping[str, str], sections: Sequence[Section]) -> tuple[list[Section], list[str], list[str]]:
     """The sections to show, sentences about what the URL asked for that we ignore, and the
     unknown parameter names (to drop from the URL)."""
@@ -29,7 +41,7 @@ def resolve(params: Mapping[str, str], sections: Sequence[Section]) -> tuple[lis
     slugs = params.get_all("section") if hasattr(params, "get_all") else [params.get("section")]
     slugs = [s for s in slugs if s is not None]
     if len(slugs) > 1:
-        notices.append(f"The link names `section` {len(slugs)} times; using the first, `{slugs[0]}`.")
+        notices.append(f"The link names `section` {len(slugs):,} times; using the first, {ui.quoted(slugs[0])}.")
     slug = slugs[0] if slugs else None
     if slug is not None:
         if slug in by_slug:
@@ -37,14 +49,29 @@ def resolve(params: Mapping[str, str], sections: Sequence[Section]) -> tuple[lis
         else:
             names = ", ".join(f"`{s}`" for s in by_slug)
             notices.append(
-                f"The link asked for section `{slug}`, which does not exist (there are {names}); showing them all."
+                f"The link asked for section {ui.quoted(slug)}, which does not exist (there are {names}); "
+                "showing them all."
             )
     known = set(RESERVED) | {SEED.key} | {k for s in sections for k in s.keys}
     unknown = sorted(k for k in params if k not in known)
     if unknown:
-        listed = ", ".join(f"`{k}`" for k in unknown)
-        notices.append(f"Ignored link parameter{'s' if len(unknown) > 1 else ''} this page does not know: {listed}.")
+        s = "s" if len(unknown) > 1 else ""
+        notices.append(f"Ignored link parameter{s} this page does not know: {listed(unknown)}.")
     return chosen, notices, unknown
+
+
+def elsewhere(
+    params: Mapping[str, str], shown: Sequence[Section], sections: Sequence[Section]
+) -> tuple[list[str], str | None]:
+    """The link's parameters that set controls of sections not on the page (to drop from the URL),
+    and a sentence saying so (``None`` if there are none)."""
+    mine = {SEED.key} | {k for s in shown for k in s.keys}
+    theirs = {k for s in sections for k in s.keys} - mine
+    keys = sorted(k for k in params if k in theirs)
+    if not keys:
+        return [], None
+    s, them = ("s", "they belong") if len(keys) > 1 else ("", "it belongs")
+    return keys, f"Ignored link parameter{s} {listed(keys)}: {them} to a section not shown here."
 
 
 def intro() -> None:
@@ -107,6 +134,23 @@ def words_aside(section: Section) -> None:
         st.markdown("\n".join(f"- **{name}**: {definition}" for name, definition in section.terms))
 
 
+def unused(section: Section, where) -> None:
+    """Say what the link asked of the section's controls that were not drawn (shown only under
+    another setting, such as the noise of noisy descent), if the value is one they could not use,
+    and drop it from the address. (A drawn control says so itself, and Streamlit drops the value.)"""
+    for control in section.controls:
+        if control.key in st.session_state or control.key not in st.query_params:
+            continue  # drawn (its widget holds the key), or nothing asked
+        notice = ui.url_notice(control)
+        if notice is None:
+            continue
+        try:
+            del st.query_params[control.key]
+        except StreamlitAPIException:  # drawn and bound: its own notice stands
+            continue
+        where.warning(notice, icon=":material/link_off:")
+
+
 def draw(section: Section, number: int | None, context) -> None:
     """One section under its numbered header, or an unnumbered one for ``number=None`` (run inside
     the section's own fragment), with the words it uses in an aside under the header and, at its
@@ -114,4 +158,5 @@ def draw(section: Section, number: int | None, context) -> None:
     st.header(section.title if number is None else f"{number} · {section.title}", anchor=section.slug)
     words_aside(section)
     section.render(context)
+    unused(section, st)
     share.share_box(section.slug, section.title, (*sorted(section.keys), SEED.key), section.height)

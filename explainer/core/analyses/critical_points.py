@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.core import curvature, kinds
+from explainer.core import curvature, kinds, store
 from explainer.core.ground import Ground, MapScales, read_ground, steps_to_slide
 from explainer.core.optimize import CONVERGED
 from explainer.core.stalls import Stall
@@ -539,3 +539,8 @@ def basins(settings: Settings) -> Basins:
 
 
 DEFAULT = Settings()
+
+#: Name of the precomputed default result (its file under ``explainer/data/``).
+BASINS = "critical-points.basins"
+
+store.register(BASINS, basins, DEFAULT)

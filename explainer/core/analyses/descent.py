@@ -7,7 +7,9 @@ Settings and results:
 - :class:`RunSettings` -> :class:`SurfaceRun` (the reader's run, how it ended, its stalls, a step-size sweep)
 - :class:`RaceSettings` -> :class:`Race` (every optimiser from the reader's start, side by side)
 - :class:`GridSettings` -> :class:`StartGrid` (runs from a grid of starts: the claim's evidence)
-- :func:`saddle_aim` -> :class:`~explainer.core.experiments.SaddleEscape`
+- :class:`AimSettings` -> :class:`~explainer.core.experiments.SaddleEscape` (:func:`saddle_aim`)
+
+Every default result ships precomputed (``descent.*`` in :mod:`explainer.core.store`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.core import experiments, kinds, training
+from explainer.core import experiments, kinds, store, training
 from explainer.core.ground import Ground, MapScales, label_ends, map_scales, newton_point, read_ground
 from explainer.core.optimize import BLOWUP, CONVERGED, DIVERGED, METHODS, Trajectory, descend, descend_many
 from explainer.core.stalls import Oscillation, Stall, surface_oscillation, surface_stalls
@@ -381,12 +383,32 @@ def start_grid(settings: GridSettings) -> StartGrid:
 # ----- the aim it takes to stop on a saddle --------------------------------------------------------
 
 
-def saddle_aim() -> experiments.SaddleEscape:
-    """Descent on ``x^2 - y^2`` from ``(1, y0)`` for ``y0`` = 0, 1e-12, 1e-6 and 1e-2."""
-    return experiments.saddle_escape()
+@dataclass(frozen=True)
+class AimSettings:
+    """Starts ``(1, y0)`` for each of ``y0s``, plain descent with step ``lr`` for ``steps`` steps."""
+
+    y0s: tuple[float, ...] = (0.0, 1e-12, 1e-6, 1e-2)
+    lr: float = 0.02
+    steps: int = 800
+
+
+def saddle_aim(settings: AimSettings | None = None) -> experiments.SaddleEscape:
+    """Descent on ``x^2 - y^2`` from ``(1, y0)`` for ``y0`` = 0, 1e-12, 1e-6 and 1e-2 (by default)."""
+    s = AimSettings() if settings is None else settings
+    return experiments.saddle_escape(y0s=s.y0s, lr=s.lr, steps=s.steps)
 
 
 DEFAULT_LESSON = LessonSettings()
 DEFAULT_RUN = RunSettings()
 DEFAULT_GRID = GridSettings()
 DEFAULT_RACE = RaceSettings()
+DEFAULT_AIM = AimSettings()
+
+#: Names of the precomputed default results (files under ``explainer/data/``).
+LESSON, RUN, RACE, GRID, AIM = "descent.lesson", "descent.run", "descent.race", "descent.grid", "descent.saddle-aim"
+
+store.register(LESSON, network_lesson, DEFAULT_LESSON)
+store.register(RUN, surface_run, DEFAULT_RUN)
+store.register(RACE, race, DEFAULT_RACE)
+store.register(GRID, start_grid, DEFAULT_GRID)
+store.register(AIM, saddle_aim, DEFAULT_AIM)

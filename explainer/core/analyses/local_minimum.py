@@ -33,8 +33,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import quad
-from sklearn.isotonic import IsotonicRegression
 
 from explainer.core import kinds, nets, store
 from explainer.core.optimize import descend_many
@@ -44,7 +42,9 @@ from explainer.core.wells import EscapeGrid, EscapeRuns, Valleys, Wells, escape_
 
 SLUG = "local-minimum"
 #: Names of the precomputed default results (explainer/data/<name>.json).
-WELLS, NETWORK, SYMMETRIC, DOUBLE_WELL = (f"{SLUG}.{part}" for part in ("wells", "network", "symmetric", "double-well"))
+WELLS, NETWORK, SYMMETRIC, DOUBLE_WELL, VALLEY, PATHS = (
+    f"{SLUG}.{part}" for part in ("wells", "network", "symmetric", "double-well", "valley", "paths")
+)
 
 #: The valley sizes a reader can pick (a shallow valley exists from 9 of 40 samples on; below
 #: that the page shows the curve without one), the batch sizes and the step sizes.
@@ -77,6 +77,8 @@ def smallest_valley(n: int = 40, width: float = 0.25) -> int:
 def noise_integral(model: Wells, v: Valleys) -> float:
     """``integral from the shallow minimum to the top of L'(w) / Var_1(w) dw``, where ``Var_1`` is
     one sample's gradient variance: ``Phi = 2 / lr * b (n - 1) / (n - b) * this``."""
+    from scipy.integrate import quad  # imported when used: see explainer.core.training
+
     value, _ = quad(lambda w: float(model.gradient(w) / model.gradient_variance(w)), v.shallow, v.top, limit=200)
     return float(value)
 
@@ -103,8 +105,28 @@ def falling_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     reports (for ``x > 0``)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     order = np.argsort(x, kind="stable")
-    fit = IsotonicRegression(increasing=False).fit(np.log(x), y).predict(np.log(x[order]))
-    return x[order], fit
+    return x[order], _decreasing(np.log(x), y)[order]
+
+
+def _decreasing(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The least-squares non-increasing function of ``x`` at each ``x`` (scikit-learn's
+    ``IsotonicRegression(increasing=False).fit(x, y).predict(x)``: tied ``x`` share the mean of
+    their ``y``), by pool-adjacent-violators. (Written out because the figures call it while the
+    page draws: scikit-learn's or scipy's would cost a fresh server 0.3-1.7 s of imports.)"""
+    unique, index, counts = np.unique(x, return_inverse=True, return_counts=True)
+    means = np.bincount(index, weights=y, minlength=len(unique)) / counts
+    level, weight, size = [], [], []  # pooled blocks, left to right: mean, weight, how many values
+    for m, c in zip(means.tolist(), counts.tolist(), strict=True):
+        level.append(m)
+        weight.append(float(c))
+        size.append(1)
+        while len(level) > 1 and level[-2] < level[-1]:  # a rise: pool the last two blocks
+            m2, w2, n2 = level.pop(), weight.pop(), size.pop()
+            w = weight[-1] + w2
+            level[-1] = (level[-1] * weight[-1] + m2 * w2) / w
+            weight[-1] = w
+            size[-1] += n2
+    return np.repeat(level, size)[index]
 
 
 def _isotonic_r2(x: np.ndarray, y: np.ndarray) -> float:
@@ -113,7 +135,7 @@ def _isotonic_r2(x: np.ndarray, y: np.ndarray) -> float:
     sst = float(((y - y.mean()) ** 2).sum())
     if sst == 0:
         return float("nan")
-    fit = IsotonicRegression(increasing=False).fit(x, y).predict(x)
+    fit = _decreasing(x, y)
     return float(1 - ((y - fit) ** 2).sum() / sst)
 
 
@@ -758,3 +780,5 @@ store.register(WELLS, wells_escape, DEFAULT_WELLS)
 store.register(NETWORK, network_seeds, DEFAULT_NET)
 store.register(SYMMETRIC, symmetric_start, DEFAULT_SYMMETRIC)
 store.register(DOUBLE_WELL, double_well, DEFAULT_DOUBLE_WELL)
+store.register(VALLEY, valley_view, DEFAULT_VALLEY)
+store.register(PATHS, noisy_paths, DEFAULT_PATHS)

@@ -22,7 +22,6 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from explainer.core import overfit, store
 from explainer.core.network import NetworkLoss
@@ -44,6 +43,8 @@ def _spearman(a, b) -> tuple[float, float]:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan"), float("nan")
+    from scipy.stats import spearmanr  # imported when used: see explainer.core.training
+
     res = spearmanr(a, b)
     return float(res.statistic), float(res.pvalue)
 

@@ -21,15 +21,9 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.optimize
-from sklearn import config_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
-from sklearn.neural_network._base import ACTIVATIONS as SK_ACTIVATIONS
-from sklearn.neural_network._base import DERIVATIVES as SK_DERIVATIVES
-from sklearn.neural_network._base import binary_log_loss
 from threadpoolctl import threadpool_limits
 
 from explainer.core import nets, plateaus, store
@@ -37,9 +31,14 @@ from explainer.core.network import ACTIVATIONS, NetworkLoss, flat_weights
 from explainer.core.plateaus import PRODUCT_METHODS, TARGET, XOR_X, XOR_Y
 from explainer.core.training import glorot_init
 
+if TYPE_CHECKING:
+    from sklearn.neural_network import MLPClassifier
+
+# scikit-learn and scipy.optimize are imported where they are used: see explainer.core.training.
+
 SLUG = "plateau"
 #: Names of the precomputed default results (explainer/data/<name>.json).
-ESCAPE, XOR, FAILED, STOP = (f"{SLUG}.{part}" for part in ("escape", "xor", "failed", "stop"))
+ESCAPE, XOR, FAILED, STOP, PRODUCT = (f"{SLUG}.{part}" for part in ("escape", "xor", "failed", "stop", "product"))
 
 #: The starting weights a reader can pick, and the grid of the escape chart (half decades).
 INIT_SCALES = (0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001)
@@ -221,6 +220,10 @@ def fit_xor(activation: str, width: int, seed: int, max_iter: int = 2000) -> MLP
     """One seeded ``lbfgs`` fit on XOR by scikit-learn itself, its ConvergenceWarning (if any) kept
     quiet (the tests check :func:`lbfgs_xor` against it). (On four points BLAS threads only get in
     each other's way, so the fit runs on one.)"""
+    from sklearn import config_context
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
     model = MLPClassifier(
         (int(width),), activation=activation, solver="lbfgs", alpha=0.0, max_iter=int(max_iter), random_state=int(seed)
     )
@@ -257,6 +260,11 @@ def lbfgs_xor(activation: str, width: int, seed: int, max_iter: int = 2000, *, r
     for bit (the tests compare) at a third of the time. ``record`` keeps the loss after every
     iteration (scipy's callback), which equals scikit-learn refitted with ``max_iter`` = that
     many. Call it with BLAS limited to one thread (four points: threads only get in the way)."""
+    import scipy.optimize
+    from sklearn.neural_network._base import ACTIVATIONS as SK_ACTIVATIONS
+    from sklearn.neural_network._base import DERIVATIVES as SK_DERIVATIVES
+    from sklearn.neural_network._base import binary_log_loss
+
     H = int(width)
     theta0 = glorot_init((2, H, 1), activation, int(seed))
     hidden, derivative, output = SK_ACTIVATIONS[activation], SK_DERIVATIVES[activation], SK_ACTIVATIONS["logistic"]
@@ -553,6 +561,8 @@ def stop_model(settings: StopSettings, *, rule: bool) -> MLPClassifier:
     """The network of ``settings``, with scikit-learn's stopping rule (``rule``) or without."""
     s = settings
     extra = dict(tol=s.tol, n_iter_no_change=s.n_iter_no_change) if rule else dict(n_iter_no_change=s.epochs + 1)
+    from sklearn.neural_network import MLPClassifier
+
     return MLPClassifier(
         s.hidden,
         activation=s.activation,
@@ -619,6 +629,8 @@ def long_curve(settings: StopSettings) -> np.ndarray:
 
 
 def stop_run(settings: StopSettings) -> StopRun:
+    from sklearn.exceptions import ConvergenceWarning
+
     curve = long_curve(settings)
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -644,3 +656,4 @@ store.register(ESCAPE, escape_grid, DEFAULT_ESCAPE)
 store.register(XOR, xor_failures, DEFAULT_XOR)
 store.register(FAILED, failed_run, DEFAULT_FAILED)
 store.register(STOP, stop_run, DEFAULT_STOP)
+store.register(PRODUCT, product_view, DEFAULT_RUN)

@@ -26,7 +26,6 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats
 
 from explainer.core import curvature, kinds, saddles, store
 from explainer.core.critical import FOUND, SEARCH_ENDS, gd_path, solve_gradient
@@ -530,6 +529,8 @@ def census(settings: CensusSettings) -> Census:
     index = np.array([r["index"] for r in rows], dtype=int)
     loss = np.array([r["loss"] for r in rows])
     if len(rows) >= 3 and np.ptp(index) > 0:
+        from scipy import stats  # imported when used: see explainer.core.training
+
         rho, p = stats.spearmanr(loss, index)
     else:
         rho, p = float("nan"), float("nan")

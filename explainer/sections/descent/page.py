@@ -1,11 +1,14 @@
 """The descent section's page: its controls, one-line cached wrappers around the analyses, and
-``render`` as a list of parts."""
+``render`` as a list of parts.
+
+Every default result ships precomputed (``descent.*`` in :mod:`explainer.core.store`): the views
+read them through :func:`explainer.core.store.result`, which computes only other settings."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from explainer.core import claims
+from explainer.core import claims, store
 from explainer.core.analyses import descent as analysis
 from explainer.core.claims import descent as best_fit
 from explainer.core.surfaces import SURFACES
@@ -68,27 +71,27 @@ CONTROLS = (NET_STEP, SURFACE, START_X, START_Y, STEP_SIZE, STEPS, WHY)
 
 @cached(show_spinner="Training a small network by gradient descent…")
 def lesson_view(settings: analysis.LessonSettings):
-    return viewed(analysis.network_lesson(settings), figures.lesson)
+    return viewed(store.result(analysis.LESSON, settings), figures.lesson)
 
 
 @cached(show_spinner="Rolling down the surface…")
 def run_view(settings: analysis.RunSettings):
-    return viewed(analysis.surface_run(settings), figures.run_map, figures.run_curves, figures.sweep)
+    return viewed(store.result(analysis.RUN, settings), figures.run_map, figures.run_curves, figures.sweep)
 
 
 @cached(show_spinner="Racing six optimisers…")
 def race_view(settings: analysis.RaceSettings):
-    return viewed(analysis.race(settings), figures.race_map, figures.race_table)
+    return viewed(store.result(analysis.RACE, settings), figures.race_map, figures.race_table)
 
 
 @cached(show_spinner="Descending from a grid of starts…")
 def claim_view(settings: analysis.GridSettings) -> claims.ClaimResult:
-    return CLAIM.judge(best_fit.best_fit_evidence(analysis.start_grid(settings)))
+    return CLAIM.judge(best_fit.best_fit_evidence(store.result(analysis.GRID, settings)))
 
 
 @cached()
 def saddle_view():
-    return viewed(analysis.saddle_aim(), figures.saddle_aim)
+    return viewed(store.result(analysis.AIM, analysis.DEFAULT_AIM), figures.saddle_aim)
 
 
 # ----- the parts of the page ------------------------------------------------------------------------

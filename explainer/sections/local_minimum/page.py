@@ -72,7 +72,7 @@ CONTROLS = (VALLEY, BATCH, STEP_SIZE, NOISE)
 
 @cached()
 def valley_view(settings: analysis.ValleySettings):
-    return viewed(analysis.valley_view(settings), figures.valley)
+    return viewed(store.result(analysis.VALLEY, settings), figures.valley)
 
 
 @cached()
@@ -91,7 +91,7 @@ def wells_view(settings: analysis.WellsSettings):
 
 @cached()
 def double_well_view(settings: analysis.DoubleWellSettings, paths: analysis.PathSettings):
-    res, drawn = store.result(analysis.DOUBLE_WELL, settings), analysis.noisy_paths(paths)
+    res, drawn = store.result(analysis.DOUBLE_WELL, settings), store.result(analysis.PATHS, paths)
     return res, drawn, figures.double_well(res, drawn)
 
 

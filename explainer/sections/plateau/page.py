@@ -11,7 +11,7 @@ import dataclasses
 
 import streamlit as st
 
-from explainer.core import claims
+from explainer.core import claims, store
 from explainer.core.analyses import plateau as analysis
 from explainer.core.claims import plateau as ledger
 from explainer.sections.plateau import figures, words
@@ -73,7 +73,7 @@ CONTROLS = (DEPTH, INIT, STEP_SIZE, METHOD, ACTIVATION, WIDTH)
 
 @cached()
 def product_view(settings: analysis.RunSettings):
-    res = analysis.product_view(settings)
+    res = store.result(analysis.PRODUCT, settings)
     return res, figures.product(res)
 
 
