@@ -6,20 +6,13 @@ fragment per section (so a control reruns its own section only).
 
 import warnings
 
-import numpy  # noqa: F401  (loaded first, so that the BLAS it carries is the one limited below)
 import streamlit as st
-from threadpoolctl import threadpool_limits
 
 # Every scikit-learn fit in the app runs inside warnings.catch_warnings() and records how it ended
 # (iterations, status) as data the page reports. Those blocks are not thread-safe before Python
 # 3.14: with many readers, one block's exit can restore the filters in the middle of another
 # reader's fit. So scikit-learn's warnings are kept out of the server log for the whole process.
 warnings.filterwarnings("ignore", module=r"sklearn\.")
-
-# One BLAS thread per computation. Readers' computations run side by side on the server's cores,
-# and a BLAS thread that waits for a busy core spins: under load one landscape link took 25 s of
-# CPU for what takes 2.6 s alone (and 2.3 s on one thread).
-threadpool_limits(1)
 
 # The contents start folded away: in an 820-pixel window (a tablet, a blog's iframe) an open sidebar
 # takes 300 of them and squeezes every two-column row; the arrow at the top left opens it.

@@ -140,28 +140,3 @@ def test_scikit_learns_warnings_stay_out_of_the_server_log():
         warnings.warn_explicit("lbfgs failed to converge", UserWarning, "x.py", 1, module="sklearn.neural_network._mlp")
         warnings.warn_explicit("overflow in exp", RuntimeWarning, "x.py", 1, module="explainer.core.surfaces")
     assert [str(w.message) for w in seen] == ["overflow in exp"]
-
-
-def test_each_computation_gets_one_blas_thread():
-    """Readers' computations run side by side; the page's script limits BLAS to one thread for the
-    computations it runs (OpenBLAS keeps the limit per thread, so it is read in the script's own)."""
-    from pathlib import Path
-
-    from streamlit.testing.v1 import AppTest
-
-    app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
-    script = f"""
-import runpy
-import streamlit as st
-from threadpoolctl import threadpool_info, threadpool_limits
-threadpool_limits(2)  # as a fresh server's thread starts on two cores
-st.session_state["before"] = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-runpy.run_path({str(app)!r})  # the page, here in the script's own thread
-st.session_state["after"] = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-"""
-    at = AppTest.from_string(script, default_timeout=180)
-    at.query_params["section"] = "critical-points"
-    at.run()
-    assert not at.exception
-    assert at.session_state["before"] and set(at.session_state["before"]) == {2}
-    assert set(at.session_state["after"]) == {1}
