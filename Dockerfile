@@ -20,6 +20,9 @@ RUN pip install -r requirements.txt
 COPY .streamlit .streamlit
 COPY streamlit_app.py .
 COPY explainer explainer
+# Compiled once here: with PYTHONDONTWRITEBYTECODE (and a user who cannot write to /app) the
+# server would otherwise compile the app's modules again on every start, about a second.
+RUN python -m compileall -q streamlit_app.py explainer
 
 RUN useradd --create-home --uid 10001 reader
 USER reader

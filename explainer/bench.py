@@ -4,9 +4,11 @@ Usage::
 
     python -m explainer.bench            # 3 cold page runs, each in a fresh process
     python -m explainer.bench --repeat 5
-    python -m explainer.bench --browser  # also: a served app in headless Chromium (needs
-                                         # /usr/bin/chromium and Playwright): interaction
-                                         # times and server memory with 10 open sessions
+    python -m explainer.bench --browser  # also: served apps in headless Chromium (needs
+                                         # /usr/bin/chromium and Playwright): navigation on a
+                                         # fresh server, one control per section changed to new
+                                         # and to seen values, server memory with 10 pages open
+    python -m explainer.bench --browser-only [--changes 10]  # only those (about 5 minutes)
     python -m explainer.bench --load 20  # also: 20 readers at once on one served app, fresh
                                          # server then warm (explainer.load, no browser)
     python -m explainer.bench --extremes # only: each section's worst link (bench.EXTREMES) in a
@@ -24,12 +26,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from explainer.load import rss_mb
@@ -74,6 +78,25 @@ t0 = time.perf_counter()
 import explainer.sections  # scikit-learn, Altair, pandas and the app's own modules
 print(json.dumps({"imports": time.perf_counter() - t0}))
 """
+
+
+def _compile() -> float:
+    """Compile the app's own modules to bytecode (``__pycache__``, ignored by git) and return the
+    seconds it took.
+
+    Python does this once per deployment and keeps the result: a server (Community Cloud's, or the
+    Dockerfile's image, which compiles at build time) starts from compiled modules. This machine
+    sets ``PYTHONDONTWRITEBYTECODE``, so without this step every fresh process timed below would
+    compile the app's sources again (about a second) and time something no reader waits for."""
+    import compileall
+
+    t = time.perf_counter()
+    ok = compileall.compile_dir(ROOT / "explainer", quiet=1) and compileall.compile_file(
+        ROOT / "streamlit_app.py", quiet=1
+    )
+    if not ok:
+        raise RuntimeError("the app's sources do not compile")
+    return time.perf_counter() - t
 
 
 def _python(code: str, *args: str) -> dict:
@@ -359,73 +382,321 @@ def _network_figures(seed: int = 0, repeat: int = 3) -> dict[str, str]:
     }
 
 
-def _browser(passes: int = 3, sessions: int = 10) -> dict[str, str]:
-    """Serve the app, time a control change in headless Chromium until the page has redrawn,
-    and read the server's memory with ``sessions`` pages open."""
+# ----- headless Chromium: navigation and one control per section (issue 13) -----------------------
+
+BUDGET_FIRST_SECTION_S = 3.0
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The control of one section the browser bench moves: the one a reader most likely moves
+    first (a slider or segmented control in the section's main form)."""
+
+    slug: str
+    key: str
+
+
+PROBES = (
+    Probe("descent", "descent.lr"),  # the ball's step size on the surface
+    Probe("landscape", "landscape.epochs"),  # the training run every cut is taken from
+    Probe("critical-points", "critical-points.lr"),  # the step size of the grid of descents
+    Probe("local-minimum", "local-minimum.m"),  # how shallow the shallow valley is
+    Probe("saddle-point", "saddle-point.y0"),  # the start's offset from the stable line
+    Probe("plateau", "plateau.u0"),  # how close to the saddle the product starts
+    Probe("overfitting", "overfitting.width"),  # the network's hidden units
+)
+#: The seeds a probe moves to once the control's values at seed 0 are used up: every
+#: (seed, value) pair is then new to the server (seeds are part of every cached setting).
+PROBE_SEEDS = tuple(range(7001, 7010))
+#: Links timed from navigation on a fresh server: the full page, and one embed link.
+NAVIGATION_LINKS = ("", "?section=descent&embed=true")
+
+#: True once some chart on the page is drawn (a canvas or svg inside a Vega-Lite chart).
+FIRST_CHART_JS = """() => document.querySelector(
+    '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg') !== null"""
+
+#: True once the page has run, every chart is drawn, the script is idle and nothing is stale.
+PAGE_DONE_JS = """() => {
+    const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+    const app = document.querySelector('[data-testid="stApp"]');
+    return charts.length >= 1 && charts.every(c => c.querySelector('canvas, svg'))
+        && app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelector('[data-stale="true"]') === null;
+}"""
+
+#: Arms a timer in the page for the next input: the time of the next pointerdown, and the first
+#: animation frame after it at which the URL holds the new value, the script has run (its state
+#: went to "running") and is idle again, nothing is stale, and at least ``charts`` charts are all
+#: drawn. Both times are the page's own clock, so Playwright's round trips are not counted.
+ARM_JS = """(a) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const b = window.__bench = {input: null, running: false, done: null};
+    document.addEventListener('pointerdown', () => { if (b.input === null) b.input = performance.now(); },
+        {capture: true, once: true});
+    const state = () => app.getAttribute('data-test-script-state');
+    const obs = new MutationObserver(() => { if (b.input !== null && state() === 'running') b.running = true; });
+    obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    const inUrl = () => {
+        const got = new URLSearchParams(window.location.search).get(a.key);
+        return got === null ? a.isDefault : got === a.want || Number(got) === Number(a.want);
+    };
+    const drawn = () => {
+        const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+        return charts.length >= a.charts && charts.every(c => c.querySelector('canvas, svg'));
+    };
+    const tick = () => {
+        if (b.input !== null && b.running && state() === 'notRunning' && inUrl() && drawn()
+            && document.querySelector('[data-stale="true"]') === null) {
+            b.done = performance.now();
+            obs.disconnect();
+            return;
+        }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+
+
+def p95(values) -> float:
+    """The 95th percentile by nearest rank: the smallest value at least 95% of ``values`` do not
+    exceed (of 10 values, the largest; of 20, the second largest)."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("p95 of no values")
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def _control(probe: Probe):
+    """The section's :class:`explainer.ui.controls.Control` that ``probe`` names."""
+    import importlib
+
+    page = importlib.import_module(f"explainer.sections.{probe.slug.replace('-', '_')}.page")
+    return next(c for c in page.CONTROLS if c.key == probe.key)
+
+
+def _values(control) -> list:
+    """Every value ``control`` offers, in order (an integer slider's every step)."""
+    if control.options:
+        return list(control.options)
+    step = control.step or 1
+    return list(range(int(control.lo), int(control.hi) + 1, int(step)))
+
+
+def _css_key(key: str) -> str:
+    """The class Streamlit gives a keyed widget's container (``st-key-`` and the key, with every
+    character other than letters, digits, ``-`` and ``_`` made a ``-``)."""
+    return "st-key-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
+
+
+def _open(page, url: str, query: str, timeout_s: float = 180.0) -> int:
+    """Open ``url`` + ``query``, wait until it is done; return how many charts it drew."""
+    page.goto(f"{url}/{query}")
+    page.wait_for_function(PAGE_DONE_JS, timeout=timeout_s * 1000)
+    page.wait_for_timeout(300)
+    page.wait_for_function(PAGE_DONE_JS, timeout=timeout_s * 1000)
+    return page.locator('[data-testid="stVegaLiteChart"]').count()
+
+
+def change(page, control, value, charts: int, timeout_s: float = 180.0) -> float:
+    """Set ``control`` to ``value`` as a reader does (a click on the segmented control's option, or
+    on the slider's track where the value sits) and return the seconds from the pointer going down
+    to the chart redrawn (see :data:`ARM_JS`). The value must differ from the current one."""
+    box = page.locator(f".{_css_key(control.key)}")
+    box.scroll_into_view_if_needed()
+    label = control.format_value(value)
+    page.evaluate(ARM_JS, {"key": control.key, "want": label, "isDefault": value == control.default, "charts": charts})
+    if control.widget == "segmented":
+        box.get_by_text(label, exact=True).click()
+    elif control.widget in ("slider", "select_slider"):
+        box.locator('input[type="range"]').wait_for(state="attached")
+        track = box.locator('[data-testid="stSlider"] [data-orientation="horizontal"][style*="relative"]')
+        edge = track.bounding_box()
+        values = _values(control)
+        share = values.index(value) / (len(values) - 1)
+        x = edge["x"] + min(max(share * edge["width"], 1.0), edge["width"] - 1.0)
+        page.mouse.click(x, edge["y"] + edge["height"] / 2)
+    else:
+        raise ValueError(f"{control.key}: the bench moves sliders and segmented controls, not {control.widget}")
+    page.wait_for_function("() => window.__bench.done !== null", timeout=timeout_s * 1000)
+    return page.evaluate("() => (window.__bench.done - window.__bench.input) / 1000")
+
+
+def probe_changes(
+    page, url: str, probe: Probe, computed: int = 10, cached: int = 10, budget_s: float = 30.0, least: int = 3
+) -> dict:
+    """Time ``computed`` changes of ``probe``'s control to values new to the server, then ``cached``
+    changes back to values it has computed. Values at seed 0 come first (only the default view is
+    precomputed), then the same values at :data:`PROBE_SEEDS` (loading a new seed is not timed).
+    Computed changes stop early once they took ``budget_s`` seconds (after at least ``least``):
+    ``capped`` says so. The cached changes cycle the last three values shown, within any cache bound."""
+    control = _control(probe)
+    values = _values(control)
+    times: dict[str, list[float]] = {"computed": [], "cached": []}
+    started, capped, seeds, shown = time.perf_counter(), False, iter((0, *PROBE_SEEDS)), []
+    charts = 0
+
+    def over() -> bool:
+        return time.perf_counter() - started > budget_s and len(times["computed"]) >= least
+
+    rounds = 0
+    while len(times["computed"]) < computed and not capped:
+        seed = next(seeds)
+        rounds += 1
+        charts = _open(page, url, f"?section={probe.slug}" + (f"&page.seed={seed}" if seed else ""))
+        shown = [control.default]
+        for value in (v for v in values if v != control.default):
+            if len(times["computed"]) >= computed:
+                break
+            if over():
+                capped = True
+                break
+            times["computed"].append(change(page, control, value, charts))
+            shown.append(value)
+    pool, current, turn = shown[-3:], shown[-1], 0
+    while len(times["cached"]) < cached:
+        value = pool[turn % len(pool)]
+        turn += 1
+        if value != current:
+            times["cached"].append(change(page, control, value, charts))
+            current = value
+    return {
+        "control": control.key,
+        "label": control.label,
+        "charts": charts,
+        "seeds": rounds,
+        "capped": capped,
+        "last": current,
+        **times,
+    }
+
+
+def _navigation(browser, query: str, runs: int = 3) -> dict[str, list[float]]:
+    """``runs`` times, each on a new server: seconds from ``page.goto`` to the first chart drawn and
+    to the page done (:data:`PAGE_DONE_JS`), and the charts it drew."""
+    from explainer.devserver import serve
+
+    first, done, charts = [], [], []
+    for _ in range(runs):
+        with serve() as (url, _pid):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            t = time.perf_counter()
+            page.goto(f"{url}/{query}", wait_until="commit")
+            page.wait_for_function(FIRST_CHART_JS, polling="raf", timeout=180_000)
+            first.append(time.perf_counter() - t)
+            while True:  # done, and still done a moment later (not between two runs of the script)
+                page.wait_for_function(PAGE_DONE_JS, polling="raf", timeout=300_000)
+                at = time.perf_counter() - t
+                page.wait_for_timeout(500)
+                if page.evaluate(PAGE_DONE_JS):
+                    break
+            done.append(at)
+            charts.append(page.locator('[data-testid="stVegaLiteChart"]').count())
+            page.close()
+    return {"first": first, "done": done, "charts": charts}
+
+
+def navigation_row(link: str, nav: dict[str, list[float]]) -> dict[str, str]:
+    """One row of the navigation table."""
+    first = statistics.median(nav["first"])
+    return {
+        "link": f"`{link}`" if link else "full page",
+        f"first section drawn s (<= {BUDGET_FIRST_SECTION_S:.0f})": f"{first:.2f}",
+        "page done s": f"{statistics.median(nav['done']):.2f}",
+        "charts": str(max(nav["charts"])),
+        "fresh servers": str(len(nav["first"])),
+        "within budget": "yes" if first <= BUDGET_FIRST_SECTION_S else "NO",
+    }
+
+
+def interaction_row(slug: str, run: dict) -> dict[str, str]:
+    """One row of the interaction table: medians and p95s, computed and cached, against the budgets."""
+    c, k = run["computed"], run["cached"]
+    ok = p95(c) <= BUDGET_INTERACTION_S and p95(k) <= BUDGET_INTERACTION_CACHED_S
+    return {
+        "section": slug,
+        "control": f"`{run['control']}`",
+        "computed median s": f"{statistics.median(c):.2f}",
+        f"computed p95 s (<= {BUDGET_INTERACTION_S:g})": f"{p95(c):.2f}",
+        "computed changes": f"{len(c)}" + (" (capped)" if run["capped"] else ""),
+        "cached median s": f"{statistics.median(k):.2f}",
+        f"cached p95 s (<= {BUDGET_INTERACTION_CACHED_S:g})": f"{p95(k):.2f}",
+        "cached changes": str(len(k)),
+        "within budget": "yes" if ok else "NO",
+    }
+
+
+def _browser(
+    runs: int = 3, computed: int = 10, cached: int = 10, budget_s: float = 30.0, sessions: int = 10
+) -> dict[str, list[dict[str, str]]]:
+    """Headless Chromium against served apps: navigation on ``runs`` fresh servers per link; then on
+    one server, one control per section (:data:`PROBES`) changed ``computed`` times to new values
+    and ``cached`` times to values already shown; then the server's memory with ``sessions`` more
+    pages of the full app open. Prints the figures; returns the tables' rows."""
     from playwright.sync_api import sync_playwright
 
     from explainer.devserver import CHARTS_DRAWN_JS, CHROMIUM_ARGS, serve
 
-    with serve() as (url, pid), sync_playwright() as p:
+    tables: dict[str, list[dict[str, str]]] = {}
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{url}/?section=descent")
-        page.wait_for_function(CHARTS_DRAWN_JS, arg=5, timeout=120_000)
-        group = page.locator('[data-testid="stButtonGroup"]').first
-        fresh, cached = [], []
-        for n in range(passes):
-            for lr in ("3", "30", "0.03", "0.3"):
-                t = time.perf_counter()
-                group.get_by_text(lr, exact=True).click()
-                # The worked example shows the new step: "w - 3 x (gradient)".
-                page.wait_for_function(f"() => document.body.innerText.includes('− {lr} × (')", timeout=60_000)
-                page.wait_for_function(CHARTS_DRAWN_JS, arg=5, timeout=60_000)
-                (fresh if n == 0 and lr != "0.3" else cached).append(time.perf_counter() - t)
-        print("one control changed (descent's network step size), click to page redrawn, headless Chromium:")
         print(
-            f"  first time (computed): median {statistics.median(fresh):.2f} s, worst {max(fresh):.2f} s "
-            f"over {len(fresh)}; budget {BUDGET_INTERACTION_S:.1f} s"
+            f"headless Chromium, navigation on a fresh server (median of {runs}, each a new server; "
+            f"budget: first section drawn <= {BUDGET_FIRST_SECTION_S:.0f} s):"
+        )
+        rows = []
+        for link in NAVIGATION_LINKS:
+            nav = _navigation(browser, link, runs)
+            row = navigation_row(link, nav)
+            rows.append(row)
+            print(
+                f"  {link or '(full page)':32s} first chart {statistics.median(nav['first']):6.2f} s  page done "
+                f"{statistics.median(nav['done']):6.2f} s  ({max(nav['charts'])} charts; each run: "
+                + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(nav["first"], nav["done"], strict=True))
+                + f")  {row['within budget']}"
+            )
+        tables["Browser: navigation on a fresh server"] = rows
+        print(
+            f"one control per section, pointer down to chart redrawn, one server, a page per section "
+            f"(budget p95: computed <= {BUDGET_INTERACTION_S:g} s, cached <= {BUDGET_INTERACTION_CACHED_S:g} s):"
         )
         print(
-            f"  again (cached): median {statistics.median(cached):.2f} s, worst {max(cached):.2f} s "
-            f"over {len(cached)}; budget {BUDGET_INTERACTION_CACHED_S:.1f} s"
+            f"  {'section':16s} {'control':22s} {'computed med':>12s} {'p95':>6s} {'n':>4s}   "
+            f"{'cached med':>10s} {'p95':>6s} {'n':>3s}  within"
         )
-        descent_fresh, descent_cached = fresh, cached
-        page.goto(f"{url}/?section=landscape")
-        page.wait_for_function(CHARTS_DRAWN_JS, arg=9, timeout=120_000)
-        box = page.get_by_role("spinbutton", name="Weight to cut along")
-        fresh, cached = [], []
-        for n in range(passes):
-            for weight in (5, 6, 7, 8):
-                t = time.perf_counter()
-                box.fill(str(weight))
-                box.press("Enter")
-                text = f"Your weight (input 1 → hidden 1 unit {weight})"
-                page.wait_for_function(f"() => document.body.innerText.includes('{text}')", timeout=60_000)
-                page.wait_for_function(CHARTS_DRAWN_JS, arg=9, timeout=60_000)
-                (fresh if n == 0 else cached).append(time.perf_counter() - t)
-        print("one control changed (landscape's weight number), enter to page redrawn, headless Chromium:")
-        print(f"  first time (computed): median {statistics.median(fresh):.2f} s, worst {max(fresh):.2f} s")
-        print(f"  again (cached): median {statistics.median(cached):.2f} s, worst {max(cached):.2f} s")
-        figures = {
-            "descent step, computed (median / worst)": f"{statistics.median(descent_fresh):.2f} / "
-            f"{max(descent_fresh):.2f} s",
-            "descent step, cached": f"{statistics.median(descent_cached):.2f} / {max(descent_cached):.2f} s",
-            "landscape weight, computed": f"{statistics.median(fresh):.2f} / {max(fresh):.2f} s",
-            "landscape weight, cached": f"{statistics.median(cached):.2f} / {max(cached):.2f} s",
-        }
-        for _ in range(sessions):
-            extra = browser.new_page(viewport={"width": 1280, "height": 900})
-            extra.goto(url)
-            extra.wait_for_function(CHARTS_DRAWN_JS, arg=17, timeout=120_000)
-        memory = rss_mb(pid)
-        print(
-            f"server memory with {sessions + 1} sessions open: {memory:.0f} MB RSS "
-            f"({memory / BUDGET_MEMORY_MB:.0%} of the {BUDGET_MEMORY_MB} MB budget)"
-        )
+        rows = []
+        with serve() as (url, pid):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            for probe in PROBES:
+                run = probe_changes(page, url, probe, computed, cached, budget_s)
+                row = interaction_row(probe.slug, run)
+                rows.append(row)
+                c, k = run["computed"], run["cached"]
+                print(
+                    f"  {probe.slug:16s} {probe.key:22s} {statistics.median(c):11.2f}s {p95(c):5.2f}s "
+                    f"{len(c):4d}{'*' if run['capped'] else ' '}  {statistics.median(k):9.2f}s {p95(k):5.2f}s "
+                    f"{len(k):3d}  {row['within budget']}"
+                )
+            if any(r["computed changes"].endswith("(capped)") for r in rows):
+                print(
+                    f"  * capped: computed changes stopped after {budget_s:.0f} s in that section (each takes "
+                    "seconds: that is the finding), so the whole pass stays within a few minutes"
+                )
+            page.close()
+            tables["Browser: one control per section, input to chart redrawn"] = rows
+            for _ in range(sessions):
+                extra = browser.new_page(viewport={"width": 1280, "height": 900})
+                extra.goto(url)
+                extra.wait_for_function(CHARTS_DRAWN_JS, arg=17, timeout=240_000)
+            memory = rss_mb(pid)
         browser.close()
-    figures[f"RSS, {sessions + 1} sessions"] = f"{memory:.0f} MB"
-    return figures
+    print(
+        f"server memory with {sessions} full pages open after the probes: {memory:.0f} MB RSS "
+        f"({memory / BUDGET_MEMORY_MB:.0%} of the {BUDGET_MEMORY_MB} MB budget)"
+    )
+    tables["Browser: server memory with open pages"] = [
+        {"pages open": str(sessions), f"RSS MB (<= {BUDGET_MEMORY_MB})": f"{memory:.0f}"}
+    ]
+    return tables
 
 
 def _load(readers: int) -> dict[str, dict[str, str]]:
@@ -570,6 +841,12 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="cold processes to start (default 3)")
     parser.add_argument("--warm", type=int, default=5, help="warm reruns per process (default 5)")
     parser.add_argument("--browser", action="store_true", help="also time interactions in headless Chromium")
+    parser.add_argument(
+        "--browser-only", action="store_true", help="only the headless Chromium figures (navigation, controls, memory)"
+    )
+    parser.add_argument(
+        "--changes", type=int, default=10, metavar="N", help="browser: computed and cached changes per control (10)"
+    )
     parser.add_argument("--load", type=int, default=0, metavar="N", help="also N readers at once on one server")
     parser.add_argument(
         "--extremes", action="store_true", help="only each section's worst link (EXTREMES), each in a fresh process"
@@ -583,6 +860,16 @@ def main(argv=None) -> None:
         "load": f"{os.getloadavg()[0]:.1f}",
     }
     tables: dict[str, list[dict[str, str]]] = {}
+    compiled = _compile()
+    print(f"compiled the app's modules to bytecode in {compiled:.2f} s (once per deployment, as Python does)")
+    if args.browser_only:  # these tables alone: a few minutes in headless Chromium
+        if not Path(CHROMIUM).exists():
+            raise SystemExit(f"no Chromium at {CHROMIUM}")
+        tables.update(_browser(computed=args.changes, cached=args.changes))
+        if args.write:
+            write_rows(BENCHMARKS, tables, stamp)
+            print(f"appended to {BENCHMARKS.relative_to(ROOT)}: {', '.join(tables)}")
+        return
     if args.extremes:  # this table alone: each link is a fresh process of its own
         tables["Extreme settings"] = _extremes(args.repeat)
         if args.write:
@@ -603,6 +890,7 @@ def main(argv=None) -> None:
         {
             f"cold s (<= {BUDGET_COLD_S:.0f})": f"{cold:.2f}",
             "of which imports s": f"{imports:.2f}",
+            "bytecode compiled first s": f"{compiled:.2f}",
             f"warm ms (<= {BUDGET_WARM_S * 1000:.0f})": f"{warm * 1000:.0f}",
             "cold runs": str(args.repeat),
             "warm runs": str(args.repeat * args.warm),
@@ -634,7 +922,7 @@ def main(argv=None) -> None:
         if not Path(CHROMIUM).exists():
             print(f"browser figures skipped: no Chromium at {CHROMIUM}")
         else:
-            tables["Browser: one control changed, input to chart redrawn"] = [_browser()]
+            tables.update(_browser(computed=args.changes, cached=args.changes))
     if args.load:
         load_rows = _load(args.load)
         tables["Readers at once on one server"] = [{"server": name, **row} for name, row in load_rows.items()]

@@ -150,3 +150,32 @@ def test_the_words_aside_defines_the_section_s_terms_in_plain_words(server, brow
         assert TERMS[name].definition.split(" ")[0] in text
     assert "Lanczos" not in used and "Lanczos:" not in text  # and only those
     page.close()
+
+
+def test_an_export_menu_opens_with_its_four_files_and_the_csv_downloads(server, browser):
+    """The Export menu makes its buttons only when opened (a rerun of the section): a reader who
+    opens it sees all four and gets the chart's data."""
+    page = browser.new_page(viewport={"width": 820, "height": 900}, accept_downloads=True)
+    page.goto(f"{server}/?section=critical-points&embed=true")
+    _settle(page, charts=3)
+    assert page.locator('[data-testid="stDownloadButton"]').count() == 0
+    page.get_by_role("button", name="Export").first.click()
+    body = page.locator('[data-testid="stPopoverBody"]')
+    body.wait_for(timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=stPopoverBody] [data-testid=stDownloadButton]').length == 4",
+        timeout=20_000,
+    )
+    labels = body.locator('[data-testid="stDownloadButton"]').all_inner_texts()
+    assert [label.strip() for label in labels][:4] == [
+        "Data (CSV)",
+        "Drawing (SVG)",
+        "Picture (PNG)",
+        "Vega-Lite spec (JSON)",
+    ]
+    with page.expect_download(timeout=30_000) as download:
+        body.get_by_role("button", name="Data (CSV)").click()
+    text = Path(download.value.path()).read_text()
+    assert text.count("\n") > 10 and "," in text.splitlines()[0]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()

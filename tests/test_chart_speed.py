@@ -33,6 +33,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from explainer.charts import speed
 from explainer.ui.display import RECORD
+from explainer.ui.cache import RECORD_VIEWS
 
 import pyarrow as pa
 from streamlit import dataframe_util
@@ -42,6 +43,7 @@ from explainer.ui.display import frame_arrow
 def page():
     at = AppTest.from_file(sys.argv[2], default_timeout=300)
     at.session_state[RECORD] = []
+    at.session_state[RECORD_VIEWS] = {}  # every chart built, none read from the stored views
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at.session_state[RECORD]

@@ -76,3 +76,14 @@ def test_the_health_check_passes_on_a_served_app_and_fails_where_nothing_serves(
     assert _check(closed) == 1
     with serve() as (url, _pid):
         assert _check(int(url.rsplit(":", 1)[1])) == 0
+
+
+def test_the_image_compiles_the_app_after_copying_it_and_before_dropping_root():
+    """Compiled at build time: the server never compiles the app's modules on start (the image sets
+    PYTHONDONTWRITEBYTECODE and its user cannot write to /app, so nothing would keep them)."""
+    steps = _instructions()
+    compile_at = next(i for i, (n, a) in enumerate(steps) if n == "RUN" and "compileall" in a)
+    assert "streamlit_app.py" in steps[compile_at][1] and "explainer" in steps[compile_at][1]
+    last_copy = max(i for i, (n, _) in enumerate(steps) if n == "COPY")
+    user = next(i for i, (n, _) in enumerate(steps) if n == "USER")
+    assert last_copy < compile_at < user

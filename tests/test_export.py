@@ -47,16 +47,38 @@ def exported_charts(node) -> list[str]:
     return found
 
 
+def open_menus(at) -> list[str]:
+    """Open every Export menu on the page (their buttons are made only while open) and rerun;
+    the menus' keys."""
+    keys = [k for k in at.session_state if isinstance(k, str) and k.endswith(".menu")]
+    for k in keys:
+        at.session_state[k] = True
+    at.run()
+    assert not at.exception
+    return keys
+
+
 @pytest.fixture(scope="module")
 def page_run():
-    """The critical-points page run once with the recording list in place: its tree and the
-    figures ``show_chart`` was handed."""
+    """The critical-points page run once with the recording list in place, its Export menus
+    then opened: its tree and the figures ``show_chart`` was handed."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["section"] = SLUG
     at.session_state[RECORD] = []
     at.run()
     assert not at.exception
-    return at, list(at.session_state[RECORD])
+    recorded = list(at.session_state[RECORD])
+    assert open_menus(at)
+    return at, recorded
+
+
+def test_a_closed_menu_makes_no_buttons_and_an_open_one_makes_all_four():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["section"] = SLUG
+    at.run()
+    assert len(at.get("download_button")) == 0
+    keys = open_menus(at)
+    assert len(at.get("download_button")) == 4 * len(keys) > 0
 
 
 @pytest.fixture(scope="module")
@@ -331,6 +353,7 @@ def test_the_whole_walkthrough_exports_a_picture_per_chart(full_export):
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         at.query_params["section"] = section.slug
         at.run()
+        open_menus(at)
         shown = exported_charts(at._tree)  # counted on the page, without the recording hook
         pictures = sorted((out / section.slug).glob("*.png"))
         assert len(pictures) == len(shown) > 0, section.slug

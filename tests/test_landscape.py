@@ -462,3 +462,26 @@ def test_a_failed_eigen_search_is_reported_not_raised(short, monkeypatch):
     assert curv.failed == "RuntimeError: ARPACK error -9999: no luck"
     assert np.isnan(curv.low) and not curv.negative and not curv.bends_down and curv.carriers == 0
     assert curv.grad_norm > 0 and curv.loss == short.losses[-1]
+
+
+def test_one_weight_cuts_skip_zero_inputs_of_the_last_hidden_layer_exactly(monkeypatch):
+    X, y = make_dataset("moons", n=80, seed=5)
+    path = train_path(X, y, hidden=(12, 10), activation="relu", epochs=6, batch_size=40, seed=5)
+    net, theta = path.net, path.thetas[-1]
+    feeds = net.activations(theta)[1]
+    assert 0.2 < np.mean(feeds == 0) < 0.8  # off ReLU units: the shortcut has zeros to skip
+    alphas = np.array([-2.0, -1.0, 1.0, 2.0])
+    assert landscape._nonzero_feeds(np.concatenate([feeds, np.ones((len(X), 1))], axis=1).T) is not None
+    fast = landscape.axis_cuts(net, theta, alphas)
+    monkeypatch.setattr(landscape, "_nonzero_feeds", lambda feed: None)
+    dense = landscape.axis_cuts(net, theta, alphas)
+    slow = landscape.cuts(net, theta, landscape.axis_directions(net.n_params, np.arange(net.n_params)), alphas)
+    np.testing.assert_allclose(fast, dense, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-14)
+    # A weight out of a hidden-1 unit that is off at every sample moves no sample's loss: only the
+    # penalty changes along its cut.
+    dead = np.flatnonzero((feeds == 0).all(axis=0))
+    assert dead.size
+    at = 2 * 12 + dead[0] * 10 + 3  # hidden 1 unit dead[0] -> hidden 2 unit 4
+    data = fast[at] - 0.5 * net.alpha * ((theta[at] + alphas) ** 2 - theta[at] ** 2) / len(X)
+    assert np.ptp(data) <= 1e-14 * data[0]

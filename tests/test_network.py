@@ -4,6 +4,7 @@ Hessian-vector products; batched losses."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from itertools import pairwise
 
@@ -158,6 +159,19 @@ def test_per_sample_log_loss_is_scikit_learns_even_for_extreme_logits():
     # not the exact softplus(40) = 40: the engine minimises what scikit-learn does.
     clipped = NetworkLoss.sample_losses(np.array([40.0]), np.array([0.0]))[0]
     assert clipped == pytest.approx(-np.log(np.finfo(float).eps), rel=1e-12)
+
+
+def test_logit_losses_are_sample_losses_for_every_logit():
+    model, X, y = fitted("binary", "relu")
+    net = NetworkLoss.from_model(model, X, y)
+    n = len(net.X)
+    z = np.random.default_rng(1).standard_normal((3, 5, n)) * np.array([1.0, 30.0, 800.0])[:, None, None]
+    expected = NetworkLoss.sample_losses(z, np.broadcast_to(net.Y[:, 0], z.shape))
+    # One logarithm instead of two xlogy terms: the same value, in place in its argument.
+    np.testing.assert_array_max_ulp(net.logit_losses(z.copy()), expected, maxulp=2)
+    # Labels other than 0/1 fall back to the xlogy formula.
+    soft = dataclasses.replace(net, Y=np.full_like(net.Y, 0.3))
+    np.testing.assert_allclose(soft.logit_losses(z.copy()), NetworkLoss.sample_losses(z, 0.3), rtol=1e-13)
 
 
 def test_hessian_vector_products_survive_saturated_outputs():

@@ -186,3 +186,83 @@ def test_the_long_curve_is_scikit_learns_loss_curve():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = analysis.stop_model(settings, rule=False).fit(plateaus.XOR_X, plateaus.XOR_Y)
     assert np.allclose(analysis.long_curve(settings), model.loss_curve_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_real_mlpclassifier_stops_where_the_section_says(seed):
+    # the stopping-rule view replays the rule on the long curve: at the section's own settings, at
+    # every seed the page's seed picker offers first, a real MLPClassifier with the rule on stops there
+    settings = dataclasses.replace(analysis.DEFAULT_STOP, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        short = analysis.stop_model(settings, rule=True).fit(plateaus.XOR_X, plateaus.XOR_Y)
+    res = analysis.stop_run(settings)
+    assert res.replica_stop is not None and short.n_iter_ == res.replica_stop < settings.epochs
+    assert np.allclose(short.loss_curve_, res.curve[: res.replica_stop], rtol=1e-10)
+
+
+def test_the_reseeded_starts_are_glorot_init():
+    from explainer.core.training import glorot_init
+
+    for activation in ("logistic", "tanh"):
+        many = analysis.glorot_many((2, 3, 1), activation, [7, 0, 123456])
+        assert many.shape == (3, 13)
+        for row, seed in zip(many, [7, 0, 123456], strict=True):
+            np.testing.assert_allclose(row, glorot_init((2, 3, 1), activation, seed), rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize(("activation", "width"), [("logistic", 2), ("tanh", 3), ("relu", 6)])
+def test_the_lockstep_lbfgs_is_scikit_learns_run_for_every_seed(activation, width):
+    # 25 seeds at once, failures and successes alike, against scikit-learn one fit at a time
+    seeds = range(50, 75)
+    fits = analysis.lbfgs_xor_many(activation, width, seeds)
+    seen = analysis.inspect_many(activation, width, np.array([f.theta for f in fits]))
+    failed = 0
+    for k, (fit, seed) in enumerate(zip(fits, seeds, strict=True)):
+        model = analysis.fit_xor(activation, width, seed)
+        assert fit.n_iter == model.n_iter_
+        assert fit.loss == pytest.approx(model.loss_, rel=1e-9, abs=1e-12)
+        assert np.allclose(fit.theta, flat_weights(model), rtol=1e-7, atol=1e-9)
+        one = analysis.inspect(model)
+        assert seen["failed"][k] == one.failed == (model.score(plateaus.XOR_X, plateaus.XOR_Y) < 1)
+        assert seen["grad_norm"][k] == pytest.approx(one.grad_norm, rel=1e-6, abs=1e-12)
+        assert seen["max_weight"][k] == pytest.approx(one.max_weight, rel=1e-9)
+        assert (seen["pinned"][k] == one.pinned).all()
+        failed += one.failed
+    assert 0 < failed < len(seeds)  # both kinds of run were compared
+
+
+def test_a_batch_runs_each_seed_as_it_runs_alone():
+    seeds = (3, 50, 51, 99)
+    together = analysis.lbfgs_xor_many("logistic", 3, seeds, record=True)
+    for fit, seed in zip(together, seeds, strict=True):
+        alone = analysis.lbfgs_xor("logistic", 3, seed, record=True)
+        assert fit.n_iter == alone.n_iter and fit.status == alone.status
+        assert np.allclose(fit.losses, alone.losses, rtol=1e-12, atol=0) and len(fit.losses) == fit.n_iter + 1
+        assert np.allclose(fit.theta, alone.theta, rtol=1e-10, atol=1e-12)
+
+
+def test_the_xor_grid_is_scikit_learns_fits():
+    settings = dataclasses.replace(analysis.DEFAULT_XOR, widths=(2, 4), runs=6, seed=9)
+    res = analysis.xor_failures(settings)
+    for a, activation in enumerate(settings.activations):
+        for w, width in enumerate(settings.widths):
+            for r, seed in enumerate(settings.seeds):
+                model = analysis.fit_xor(activation, width, seed)
+                one = analysis.inspect(model)
+                assert res.failed[a, w, r] == one.failed
+                assert res.loss[a, w, r] == pytest.approx(model.loss_, rel=1e-9, abs=1e-12)
+                assert res.n_iter[a, w, r] == model.n_iter_
+                assert res.pinned[a, w, r] == pytest.approx(one.pinned.mean())
+    assert res.failed.any() and not res.failed.all()
+
+
+def test_the_failed_run_is_the_first_failed_seed_of_the_grid(monkeypatch):
+    monkeypatch.setattr(analysis, "FAILED_CHUNK", 2)  # so that the search goes past its first chunk
+    grid = analysis.xor_failures(dataclasses.replace(analysis.DEFAULT_XOR, widths=(3,), seed=1))
+    for a, activation in enumerate(grid.settings.activations):
+        run = analysis.failed_run(dataclasses.replace(analysis.DEFAULT_FAILED, activation=activation, width=3, seed=1))
+        first = int(np.flatnonzero(grid.failed[a, 0])[0])
+        assert run.random_state == grid.settings.seeds[first]
+        assert run.loss == pytest.approx(grid.loss[a, 0, first], rel=1e-9) and run.n_iter == grid.n_iter[a, 0, first]
+    assert int(np.flatnonzero(grid.failed[0, 0])[0]) >= 2  # logistic: found past the first chunk

@@ -98,6 +98,9 @@ class Figure:
 
     __slots__ = ("_spec", "data", "frames", "views")
 
+    #: What a stored copy of the figure holds (see :mod:`explainer.core.store`).
+    _stored_fields = ("views", "data", "frames")
+
     def __init__(self, views: dict | list[dict], data: pd.DataFrame, frames: dict[str, pd.DataFrame] | None = None):
         self.views = views
         self.data = data

@@ -1,8 +1,8 @@
 """Critical points of a real scikit-learn network, and the full-batch descent runs they start from.
 
 - :func:`gd_path`: an ``MLPClassifier`` trained by plain full-batch gradient descent (scikit-learn's
-  ``sgd`` solver, no momentum, one batch of every sample), from its own initial weights scaled by
-  ``init_scale``, with a snapshot of its weights every ``every`` epochs.
+  ``sgd`` solver, no momentum, one batch of every sample; its steps run in numpy), from its own
+  initial weights scaled by ``init_scale``, with a snapshot of its weights every ``every`` epochs.
 - :func:`solve_gradient`: a critical point near a start, by Levenberg-Marquardt on ``g(theta) = 0``.
   Each step solves ``(H^2 + mu I) delta = -H g`` (``H`` the exact dense Hessian, symmetric, through
   its eigendecomposition), which is Gauss-Newton on ``|g|^2 / 2`` damped by ``mu``: a step that
@@ -13,12 +13,13 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
-from explainer.core.network import ACTIVATIONS, NetworkLoss, flat_weights
+from explainer.core import nets
+from explainer.core.network import ACTIVATIONS, NetworkLoss
 from explainer.core.training import glorot_init
 
 #: Why a search ended: found a critical point, or not.
@@ -64,44 +65,46 @@ def gd_path(
 ) -> GDPath:
     """Train a binary ``MLPClassifier`` by full-batch gradient descent for ``epochs`` epochs from
     scikit-learn's own initial weights for ``random_state=seed`` times ``init_scale``, keeping the
-    weights every ``every`` epochs (``epochs`` a multiple of ``every``)."""
+    weights every ``every`` epochs (``epochs`` a multiple of ``every``).
+
+    The steps are scikit-learn's own, run in numpy (:func:`explainer.core.nets.batch_gradients`,
+    its ``_backprop`` for one full batch): the same run as ``MLPClassifier(solver="sgd",
+    momentum=0, batch_size=n, shuffle=False)`` fitted with warm starts, to round-off
+    (``tests/test_saddle_point_analysis.py`` checks it against scikit-learn), without importing
+    scikit-learn (over a second of a fresh server's time)."""
     if epochs % every:
         raise ValueError("epochs must be a multiple of every")
-    from sklearn.exceptions import ConvergenceWarning  # imported when used: see explainer.core.training
-    from sklearn.neural_network import MLPClassifier
-
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
-    model = MLPClassifier(
-        hidden_layer_sizes=tuple(hidden),
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    classes = np.unique(y)
+    if len(classes) != 2:
+        raise ValueError("gd_path trains binary classifiers only")
+    Y = (y == classes[1]).astype(float).reshape(-1, 1)  # scikit-learn's label binarizer, two classes
+    units = nets.layer_units(hidden, X.shape[1])
+    start = init_scale * glorot_init(list(units), activation, seed)
+    net = NetworkLoss(
+        shapes=tuple(pairwise(units)),
         activation=activation,
-        solver="sgd",
-        learning_rate="constant",
-        learning_rate_init=lr,
-        momentum=0.0,
-        batch_size=len(X),
-        shuffle=False,
-        max_iter=every,
-        tol=0.0,
-        n_iter_no_change=epochs + 1,
-        alpha=alpha,
-        random_state=seed,
-        warm_start=True,
+        output="logistic",
+        loss_name="binary_log_loss",
+        X=X,
+        Y=Y,
+        alpha=float(alpha),
+        theta0=start.copy(),
     )
-    units = [X.shape[1], *hidden, 1]
-    start = init_scale * glorot_init(units, activation, seed)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        # One call sets the model up (its classes, layers and optimiser); its weights are then
-        # replaced by the start, and every later call continues from the weights it finds.
-        model.partial_fit(X, y, classes=np.unique(y))
-        net = NetworkLoss.from_model(model, X, y)
-        Ws, bs = net.unpack(start)
-        model.coefs_, model.intercepts_ = [W.copy() for W in Ws], [b.copy() for b in bs]
-        model.loss_curve_ = []
-        thetas = [start]
-        for _ in range(epochs // every):
-            model.fit(X, y)  # warm start: ``every`` more steps; momentum 0, so a fresh optimiser is the same
-            thetas.append(flat_weights(model))
+    Ws, bs = nets.unpack(start[None], units)
+    Xb, Yb = X[None], Y[None]
+    thetas, curve = [start], np.empty(epochs)
+    with np.errstate(all="ignore"):
+        for epoch in range(epochs):
+            loss, gW, gb = nets.batch_gradients(Ws, bs, Xb, Yb, activation=activation, alpha=alpha)
+            curve[epoch] = loss[0]
+            for W, g in zip(Ws, gW, strict=True):
+                W -= lr * g
+            for v, g in zip(bs, gb, strict=True):
+                v -= lr * g
+            if (epoch + 1) % every == 0:
+                thetas.append(nets.pack(Ws, bs)[0])
     thetas = np.stack(thetas)
     return GDPath(
         net=net,
@@ -109,7 +112,7 @@ def gd_path(
         thetas=thetas,
         losses=net.loss_many(thetas),
         grad_norms=np.array([np.linalg.norm(net.gradient(t)) for t in thetas]),
-        curve=np.asarray(model.loss_curve_, dtype=float),
+        curve=curve,
     )
 
 

@@ -110,9 +110,54 @@ def axis_cuts(net, theta, alphas, indices=None) -> np.ndarray:
                 units.append((k, c, rows[pick], pick))
     feeds = [np.concatenate([a, np.ones((n, 1))], axis=1).T for a in layers[:-1]]  # each weight's input, (in + 1, n)
     context = (net, Ws, bs, layers, zs, feeds, alphas, act, base_penalty, base_samples if sparse_output else None)
+    nonzero = _nonzero_feeds(feeds[last - 1]) if sparse_output and last >= 1 else None
     for k, c, where, pick in units:
-        result[where] = _unit_cuts(context, k, c, pick)
+        if nonzero is not None and k == last - 1 and pick.size == len(feeds[k]):
+            result[where] = _unit_cuts_nonzero(context, nonzero, c)
+        else:
+            result[where] = _unit_cuts(context, k, c, pick)
     return result[wanted]
+
+
+def _nonzero_feeds(feed: np.ndarray):
+    """Where the inputs ``feed (rows, n)`` of the last hidden layer are not zero, if few enough
+    of them are for skipping the rest to pay (ReLU units that are off feed exact zeros): each
+    entry's row, sample and value, in row order, and where each row starts; else ``None``."""
+    mask = feed != 0
+    if mask.mean() > 0.8:
+        return None
+    rows, samples = np.nonzero(mask)
+    starts = np.searchsorted(rows, np.arange(len(feed)))
+    return rows, samples, feed[rows, samples], starts, np.bincount(rows, minlength=len(feed)) > 0
+
+
+def _unit_cuts_nonzero(context, nonzero, c: int) -> np.ndarray:
+    """:func:`_unit_cuts` for every input of unit ``c`` of the last hidden layer of a binary
+    classifier, visiting only the samples where an input is not zero: moving a weight whose input
+    is zero at a sample changes nothing there, so that sample's loss keeps its value exactly
+    (contributes an exact zero change) and is skipped. ``(rows, m)``."""
+    net, Ws, _, layers, zs, _, alphas, act, base_penalty, base_samples = context
+    last = len(Ws) - 1
+    k = last - 1
+    n_in = net.shapes[k][0]
+    _, samples, values, starts, filled = nonzero
+    n = len(net.X)
+    zc = alphas[:, None] * values  # (m, K)
+    zc += zs[k][samples, c]
+    change = act(zc)
+    change -= layers[k + 1][samples, c]
+    z = np.multiply(change, Ws[last][c, 0], out=change)
+    z += zs[last][samples, 0]
+    gain = net.logit_losses(z, labels=net.Y[samples, 0])
+    gain -= base_samples[samples]
+    sums = np.zeros((len(filled), alphas.size))
+    if len(samples):
+        sums[filled] = np.add.reduceat(gain, starts[filled], axis=1).T
+    losses = base_samples.mean() + sums / n
+    losses += base_penalty
+    w = Ws[k][:, c][:, None]
+    losses[:n_in] += 0.5 * net.alpha * ((w + alphas) ** 2 - w**2) / n
+    return losses
 
 
 def _unit_cuts(context, k: int, c: int, pick: np.ndarray) -> np.ndarray:
@@ -151,14 +196,14 @@ def _sparse_output_losses(net, change, w_out, z_out, base_samples) -> np.ndarray
     """Data loss of a binary classifier when the last hidden layer's unit changes by ``change
     (rows, m, n)`` and feeds the single output logit ``z_out (n,)`` through ``w_out``.
 
-    Only samples whose unit value changed need the (costly) log-loss again: a ReLU unit that
-    stays off changes nothing, which is most of them. The rest keep ``base_samples``.
-    """
-    moved = change != 0
-    sample = np.broadcast_to(np.arange(change.shape[-1]), change.shape)[moved]
-    gain = np.zeros(change.shape)
-    y = net.Y[sample, 0]
-    gain[moved] = net.sample_losses(z_out[sample] + w_out * change[moved], y) - base_samples[sample]
+    Each sample's loss is taken again and its change from ``base_samples`` averaged: a sample
+    whose unit value did not change (a ReLU unit that stays off) gets the very logit it had, so
+    its change is an exact zero and a cut that moves nothing stays perfectly flat. ``change`` is
+    overwritten."""
+    z = np.multiply(change, w_out, out=change)
+    z += z_out
+    gain = net.logit_losses(z)
+    gain -= base_samples
     return base_samples.mean() + gain.mean(axis=-1)
 
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-from scipy.special import expit
 
 from explainer.core.network import ACTIVATIONS, IN_PLACE
+from explainer.core.special import expit
 from explainer.core.training import BLOWUP, glorot_init
 
 

@@ -26,8 +26,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import beta as beta_function
-from scipy.special import betaincinv
+
+from explainer.core.special import betaincinv
 
 #: Dean & Majumdar's rate: P(every eigenvalue of an N x N GOE matrix is positive) ~ exp(-THETA N^2).
 THETA = math.log(3) / 4
@@ -180,7 +180,7 @@ def saddle_pass_step(y0: float, lr: float) -> float:
 
 
 #: ``integral_0^pi sin(phi)^(-2/3) dphi``: the monkey saddle's escape integral.
-MONKEY_INTEGRAL = float(beta_function(0.5, 1 / 6))
+MONKEY_INTEGRAL = math.gamma(0.5) * math.gamma(1 / 6) / math.gamma(0.5 + 1 / 6)  # B(1/2, 1/6)
 
 
 def monkey_escape_estimate(y0: float, lr: float) -> float:
@@ -194,3 +194,78 @@ def monkey_escape_estimate(y0: float, lr: float) -> float:
     """
     c = 3 * abs(y0) - abs(y0) ** 3
     return MONKEY_INTEGRAL / (9 * lr * c ** (1 / 3))
+
+
+def escape_steps(
+    eigenvalues,
+    starts,
+    method: str,
+    lr: float,
+    budgets,
+    level: float,
+    *,
+    noise: float = 0.0,
+    seed: int = 0,
+    kick_every: int = 50,
+) -> list[np.ndarray]:
+    """:func:`first_below` ``level`` of the losses of ``descend_many(QuadraticSaddle(eigenvalues[c]),
+    starts, method, lr, budgets[c], tol=0, noise=noise, seed=seed)`` for every saddle ``c`` of
+    ``eigenvalues (C, d)``, all saddles in one loop over steps: a list of ``C`` arrays ``(n,)``.
+
+    ``method`` is ``"gd"``, ``"noisy"`` or ``"perturbed"`` (its jump radius ``noise``, jumping when
+    the slope is below ``noise``, as ``kick_below=noise``). Each saddle's run is the same as that
+    call's, step for step: the same arithmetic, and the same random draws, since each of those
+    calls seeds its own generator with ``seed`` (noisy descent's noise at step ``t`` is the same
+    for every saddle, drawn once here; perturbed descent keeps one generator per saddle, as it
+    draws only at steps where one of its runs jumps). Runs that ``descend_many`` would stop as
+    diverged have escaped long before (the loss falls below ``level`` before it passes
+    :data:`explainer.core.optimize.BLOWUP`), and each saddle stops at its own budget."""
+    if method not in ("gd", "noisy", "perturbed"):
+        raise ValueError(f"unknown method {method!r}")
+    ev = np.asarray(eigenvalues, dtype=float)
+    budgets = np.asarray(budgets, dtype=int)
+    C, d = ev.shape
+    x0 = np.asarray(starts, dtype=float)
+    n = len(x0)
+    order = np.argsort(-budgets, kind="stable")  # longest budget first: the saddles still running lead
+    x = np.broadcast_to(x0, (C, n, d)).copy()
+    E = ev[order][:, None, :]
+    lengths = budgets[order]
+    losses = np.full((int(lengths.max(initial=0)) + 1, C, n), np.nan)
+    g = x * E
+    losses[0] = 0.5 * np.einsum("cij,cij->ci", x, g)
+    rng = np.random.default_rng(seed)
+    if method == "perturbed":
+        rngs = [np.random.default_rng(seed) for _ in range(C)]
+        gn = np.sqrt(np.einsum("cij,cij->ci", g, g))
+        since = np.full((C, n), kick_every)
+    step = np.empty_like(x)  # every array of the loop is allocated once: fresh ones cost page faults
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(int(lengths.max(initial=0))):
+            live = int(np.sum(lengths > t))  # saddles still within their budget: the first ``live``
+            xs, gs, dx = x[:live], g[:live], step[:live]
+            if method == "noisy":  # x - lr (g + noise z)
+                np.add(gs, noise * rng.standard_normal((n, d)), out=dx)
+                np.multiply(lr, dx, out=dx)
+            else:  # x - lr g
+                np.multiply(lr, gs, out=dx)
+            if method == "perturbed":
+                since[:live] += 1
+                kick = (gn[:live] < noise) & (since[:live] >= kick_every)
+                since[:live] = np.where(kick, 0, since[:live])
+                for c in np.flatnonzero(kick.any(axis=1)):
+                    direction = rngs[c].standard_normal((n, d))
+                    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+                    radius = noise * rngs[c].uniform(size=(n, 1)) ** (1.0 / d)
+                    xs[c] = np.where(kick[c][:, None], xs[c] + radius * direction, xs[c] - dx[c])
+                    dx[c] = 0.0
+            np.subtract(xs, dx, out=xs)
+            np.multiply(xs, E[:live], out=gs)
+            np.einsum("cij,cij->ci", xs, gs, out=losses[t + 1, :live])
+            losses[t + 1, :live] *= 0.5
+            if method == "perturbed":
+                np.sqrt(np.einsum("cij,cij->ci", gs, gs), out=gn[:live])
+    out = [None] * C
+    for i, c in enumerate(order):
+        out[c] = first_below(losses[: lengths[i] + 1, i], level)
+    return out

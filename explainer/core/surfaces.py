@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import expit
 
 from explainer.core import kinds
 
@@ -358,6 +357,8 @@ def _four_traps_parts(x, y, hessian: bool):
     w2 = _MESA["edge"] ** 2
     ux, uy = x - mx, y - my
     u = (ux * ux + uy * uy - _MESA["radius"] ** 2) / w2
+    from scipy.special import expit  # imported on first use: a default page needs no scipy
+
     one_minus_m = expit(2 * u)  # computed directly: it is tiny on the table, where 1 - m would cancel
     m = 1.0 - one_minus_m  # 0.5 (1 - tanh u)
     sech2u = 4 * m * one_minus_m

@@ -18,6 +18,7 @@ seeded runs at once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,17 +97,35 @@ class Valleys:
     sharpness: float
 
 
-def valleys(model: Wells) -> Valleys:
-    """Solve ``L'(w) = 0`` between the clusters (bracketed on a fine grid, then Brent's method)."""
-    from scipy.optimize import brentq  # imported when used: see explainer.core.training
+def _bisect(f, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Roots of ``f`` in every bracket ``[lo, hi]`` (``f(lo)`` and ``f(hi)`` of opposite signs), all
+    at once: halve every bracket until it is two neighbouring doubles, then keep the end where
+    ``|f|`` is smaller. Exact to the last bit of ``w`` (``scipy.optimize.brentq`` with
+    ``xtol=1e-14`` is within about ``1e-14`` of it), and without scipy.optimize's import (about a
+    second of a fresh server's time, with the scipy.stats it pulls in)."""
+    lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    f_lo = f(lo)
+    for _ in range(80):  # a bracket of width 2 takes at most 64 halvings to reach neighbouring doubles
+        mid = 0.5 * (lo + hi)
+        going = (mid > lo) & (mid < hi)
+        if not going.any():
+            break
+        f_mid = f(mid)
+        left = np.sign(f_mid) == np.sign(f_lo)  # the root is right of mid
+        lo = np.where(going & left, mid, lo)
+        f_lo = np.where(going & left, f_mid, f_lo)
+        hi = np.where(going & ~left, mid, hi)
+    return np.where(np.abs(f(lo)) <= np.abs(f(hi)), lo, hi)
 
+
+def valleys(model: Wells) -> Valleys:
+    """Solve ``L'(w) = 0`` between the clusters (bracketed on a fine grid, then bisection to the
+    last bit, :func:`_bisect`)."""
     grid = np.linspace(-1.5, 1.5, 6001)
     g = model.gradient(grid)
-    roots = [
-        brentq(model.gradient, a, b, xtol=1e-14)
-        for a, b, ga, gb in zip(grid, grid[1:], g, g[1:], strict=False)
-        if ga == 0 or ga * gb < 0
-    ]
+    exact = np.flatnonzero(g[:-1] == 0)
+    change = np.flatnonzero((g[:-1] != 0) & (g[:-1] * g[1:] < 0))
+    roots = np.sort(np.concatenate([grid[exact], _bisect(model.gradient, grid[change], grid[change + 1])])).tolist()
     minima = [r for r in roots if model.curvature(r) > 0]
     maxima = [r for r in roots if model.curvature(r) < 0]
     deep = max(minima)
@@ -121,6 +140,15 @@ def valleys(model: Wells) -> Valleys:
         barrier=float(model.value(top) - model.value(shallow)),
         sharpness=float(model.curvature(shallow)),
     )
+
+
+def hypergeometric_pmf(n: int, far: int, b: int) -> np.ndarray:
+    """``P(k far samples)`` for ``k = 0 .. b`` in a batch of ``b`` drawn without replacement from
+    ``n`` samples, ``far`` of them far: ``C(far, k) C(n - far, b - k) / C(n, b)``, in exact integers
+    and then rounded once (``scipy.stats.hypergeom.pmf`` to round-off, without importing
+    scipy.stats, about a second of a fresh server's time)."""
+    total = math.comb(n, b)
+    return np.array([math.comb(far, k) * math.comb(n - far, b - k) / total for k in range(b + 1)])
 
 
 def _alias(pmf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,12 +181,10 @@ class FarCounts:
         self.n = int(n)
         ms, bs = np.broadcast_arrays(np.asarray(ms, dtype=int), np.asarray(bs, dtype=int))
         self.shape = ms.shape
-        from scipy.stats import hypergeom  # imported when used: see explainer.core.training
-
         keeps, aliases, starts, sizes, at = [], [], [], [], 0
         for m, b in zip(ms.ravel(), bs.ravel(), strict=True):
             b = min(int(b), self.n)
-            keep, alias = _alias(hypergeom.pmf(np.arange(b + 1), self.n, self.n - int(m), b))
+            keep, alias = _alias(hypergeometric_pmf(self.n, self.n - int(m), b))
             keeps.append(keep)
             aliases.append(alias)
             starts.append(at)
@@ -169,10 +195,12 @@ class FarCounts:
 
     def draw(self, rng: np.random.Generator, runs: int) -> np.ndarray:
         """One count per run of every setting: ``(*settings_shape, runs)`` ints."""
-        scaled = rng.random((self._size.size, runs)) * self._size
-        j = scaled.astype(int)  # the column; what is left of the number decides keep or alias
-        at = self._start + j
-        k = np.where(scaled - j < self._keep[at], j, self._alias[at])
+        scaled = rng.random((self._size.size, runs))
+        scaled *= self._size
+        j = scaled.astype(np.intp)  # the column; what is left of the number decides keep or alias
+        at = j + self._start
+        scaled -= j
+        k = np.where(scaled < np.take(self._keep, at), j, np.take(self._alias, at))
         return k.reshape(*self.shape, runs)
 
 
@@ -298,10 +326,27 @@ def escape_grid(
     )
     esc_mini = np.zeros(w_mini.shape, dtype=bool)
     esc_full = np.zeros(w_full.shape, dtype=bool)
+    s2 = model.width**2
+    d, q, near, far = (np.empty(w_mini.shape) for _ in range(4))
+    beyond = np.empty(w_mini.shape, dtype=bool)
     for t in range(steps):
         if mini:
-            w_mini -= lr * _step_gradient(model, w_mini, m, b_mini, counts.draw(rng, runs))
-            esc_mini |= w_mini > top
+            k = counts.draw(rng, runs)
+            for centre, pull in ((-1.0, near), (1.0, far)):  # Wells._pull: 2 d / (s^2 + d^2)
+                np.subtract(w_mini, centre, out=d)
+                np.multiply(d, d, out=q)
+                np.add(s2, q, out=q)
+                np.multiply(2, d, out=d)
+                np.divide(d, q, out=pull)
+            np.multiply(k, far, out=far)  # _step_gradient: (k far + (b - k) near) / b
+            np.subtract(b_mini, k, out=q)
+            np.multiply(q, near, out=q)
+            np.add(far, q, out=far)
+            np.divide(far, b_mini, out=far)
+            np.multiply(lr, far, out=far)
+            np.subtract(w_mini, far, out=w_mini)
+            np.greater(w_mini, top, out=beyond)
+            esc_mini |= beyond
         if full:
             w_full -= lr * model.gradient_of(w_full, m)
             esc_full |= w_full > top

@@ -16,6 +16,7 @@ page draws copies).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 
 import streamlit as st
@@ -59,15 +60,68 @@ def _settings_types(func) -> dict:
     }
 
 
+#: Session-state key of a dict that, where present, receives ``key -> (function, args, kwargs,
+#: out)`` for every cached call this run makes (``python -m explainer.precompute`` puts it there
+#: to store the default page's views; readers never do).
+RECORD_VIEWS = "_precompute.views"
+
+
+def _key_part(value) -> str | None:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        key = settings_key(value)
+        return key if isinstance(key, str) else None
+    return repr(value) if _plain(value) else None
+
+
+def view_key(func, args: tuple, kwargs: dict) -> str | None:
+    """The name under which a call of ``func`` is stored (:func:`explainer.core.store.view_file`):
+    its module and name with the ``repr`` of its arguments, or None where an argument is not plain
+    (:func:`_plain`, or settings of plain fields), so that no two different calls share a key."""
+    parts = [_key_part(v) for v in args] + [f"{k}={p}" if (p := _key_part(v)) else None for k, v in kwargs.items()]
+    if any(p is None for p in parts):
+        return None
+    return f"{func.__module__}:{func.__qualname__}({', '.join(parts)})"
+
+
+def _recorder():
+    try:
+        return st.session_state.get(RECORD_VIEWS)
+    except Exception:  # no session (a bare call, as in tests)
+        return None
+
+
 def cached(**options):
     """A decorator: ``st.cache_resource`` with at most :data:`MAX_ENTRIES` entries, Streamlit's
     spinner hidden, and settings arguments keyed by :func:`settings_key`; ``options`` go to
-    ``st.cache_resource`` (``max_entries``, ``show_spinner``, ``hash_funcs``...)."""
+    ``st.cache_resource`` (``max_entries``, ``show_spinner``, ``hash_funcs``...).
+
+    A call missing from the cache first looks for its stored view
+    (:func:`explainer.core.store.stored_view`): the default page's views ship with the app, so a
+    fresh server draws the default page without computing or building any chart. The function
+    itself stays reachable as ``.raw`` (the test that rebuilds every stored view calls it)."""
     options = {"max_entries": MAX_ENTRIES, "show_spinner": False, **options}
 
     def decorate(func):
+        from explainer.core import store
+
         hash_funcs = {**_settings_types(func), **(options.get("hash_funcs") or {})}
-        return st.cache_resource(func, **{**options, "hash_funcs": hash_funcs or None})
+
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            key = view_key(func, args, kwargs)
+            record = _recorder()
+            if key is not None and record is None:
+                found, out = store.stored_view(key)
+                if found:
+                    return out
+            out = func(*args, **kwargs)
+            if key is not None and record is not None:
+                record[key] = (f"{func.__module__}:{func.__qualname__}", args, kwargs, out)
+            return out
+
+        wrapped = st.cache_resource(run, **{**options, "hash_funcs": hash_funcs or None})
+        wrapped.raw = func
+        return wrapped
 
     return decorate
 

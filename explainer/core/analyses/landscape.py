@@ -37,6 +37,16 @@ from explainer.core.contours import contour_segments
 from explainer.core.curvature import extreme_eigenvalues, index
 from explainer.core.training import TrainingPath, make_dataset, train_path
 
+
+def one_thread():
+    """BLAS on one thread: every product here is small (400 x 64 by 64 x 64, batched), and OpenBLAS's
+    threads only contend for the cores, most of all with other readers' work on a shared server
+    (measured: the plane of the path took 5x the CPU time with two threads as with one)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
 #: The network: two hidden layers of 64 units, 400 training points, mini-batches of 100.
 HIDDEN = (64, 64)
 N_SAMPLES = 400
@@ -121,17 +131,18 @@ def train(settings: Settings) -> TrainingPath:
     """The training run every part looks at: one snapshot of the weights per epoch."""
     s = settings
     X, y = make_dataset(s.data, n=N_SAMPLES, noise=DATA_NOISE[s.data], seed=s.seed)
-    return train_path(
-        X,
-        y,
-        hidden=HIDDEN,
-        activation=s.activation,
-        solver=s.optimizer,
-        lr=STEP[s.optimizer],
-        epochs=s.epochs,
-        batch_size=BATCH,
-        seed=s.seed,
-    )
+    with one_thread():
+        return train_path(
+            X,
+            y,
+            hidden=HIDDEN,
+            activation=s.activation,
+            solver=s.optimizer,
+            lr=STEP[s.optimizer],
+            epochs=s.epochs,
+            batch_size=BATCH,
+            seed=s.seed,
+        )
 
 
 def loss_scale(net) -> float:
@@ -858,12 +869,20 @@ def result(name: str, settings: Settings, path: Callable[[], TrainingPath]):
         found = store.stored(name)
         if found is not None and found[0] == settings:
             return found[1]
-    return analysis(path(), settings)
+    run = path()
+    with one_thread():
+        return analysis(run, settings)
 
 
 def _fresh(analysis: Callable) -> Callable[[Settings], object]:
     """``analysis`` on a run trained afresh: what ``python -m explainer.precompute`` stores."""
-    return lambda settings: analysis(train(settings), settings)
+
+    def fresh(settings: Settings):
+        run = train(settings)
+        with one_thread():
+            return analysis(run, settings)
+
+    return fresh
 
 
 for _name, (_analysis, _reads) in PARTS.items():

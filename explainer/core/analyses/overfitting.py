@@ -19,13 +19,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from explainer.core import overfit, store
-from explainer.core.network import NetworkLoss
-from explainer.core.overfit import Recorded, fit_classifier, probability, record_fit
+from explainer.core import nets, overfit, store
+from explainer.core.overfit import Recorded, lbfgs_classifier, record_fit
 from explainer.core.training import CURVES, make_curve, make_dataset
 
 SLUG = "overfitting"
@@ -39,14 +39,54 @@ ITERATIONS = (300, 1000, 2000, 5000)
 REGULARISED_ALPHA = 0.1
 
 
+def _one_thread(func):
+    """``func`` run with the BLAS library on one thread: these networks are small, and OpenBLAS's
+    threads waiting on each other (inside scipy's L-BFGS-B above all) made the same fits several
+    times slower whenever another process was busy on the machine."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return func(*args, **kwargs)
+
+    return run
+
+
+def rankdata(values) -> np.ndarray:
+    """``scipy.stats.rankdata(values)``: ranks from 1, ties given their average rank (here, so
+    that the live section does not import ``scipy.stats``, about 0.8 s)."""
+    v = np.asarray(values, dtype=float).ravel()
+    order = np.argsort(v, kind="mergesort")
+    ordered = v[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]
+    group = np.cumsum(starts) - 1
+    first, counts = np.flatnonzero(starts), np.bincount(group)
+    ranks = np.empty(len(v))
+    ranks[order] = (first + (counts + 1) / 2)[group]
+    return ranks
+
+
+def two_sided_t(t: float, dof: int) -> float:
+    """The two-sided p-value of Student's ``t`` with ``dof`` degrees of freedom (scipy.stats'
+    ``2 * t.sf(|t|, dof)``, from ``scipy.special.stdtr``)."""
+    from scipy.special import stdtr
+
+    return float(min(1.0, 2 * stdtr(dof, -abs(t))))
+
+
 def _spearman(a, b) -> tuple[float, float]:
+    """Spearman's coefficient and its two-sided p-value, as ``scipy.stats.spearmanr`` gives them
+    (Pearson's on the ranks; Student's t with ``n - 2`` degrees of freedom)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan"), float("nan")
-    from scipy.stats import spearmanr  # imported when used: see explainer.core.training
-
-    res = spearmanr(a, b)
-    return float(res.statistic), float(res.pvalue)
+    rho = float(np.corrcoef(rankdata(a), rankdata(b))[0, 1])
+    dof = len(a) - 2
+    if abs(rho) >= 1:
+        return rho, 0.0
+    return rho, two_sided_t(rho * np.sqrt(max(dof / ((rho + 1.0) * (1.0 - rho)), 0.0)), dof)
 
 
 # ----- part 1: a noisy curve, fitted early and late ----------------------------------------------
@@ -132,6 +172,7 @@ class CurveFit:
         return float(self.run.train[0])
 
 
+@_one_thread
 def curve_fit(settings: CurveSettings, progress=None) -> CurveFit:
     s = settings
     X, y = make_curve(s.curve, n=s.n_train + s.n_test, noise=s.noise, seed=s.seed)
@@ -246,6 +287,7 @@ def coin_labels(y, seed: int) -> np.ndarray:
     return out
 
 
+@_one_thread
 def labels_fit(settings: LabelsSettings, progress=None) -> LabelsFit:
     s = settings
     X, y = make_dataset(s.data, n=s.n_train + s.n_test, noise=s.noise, seed=s.seed)
@@ -256,22 +298,22 @@ def labels_fit(settings: LabelsSettings, progress=None) -> LabelsFit:
     G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     train_acc, test_acc, iterations, proba = [], [], [], []
     for labels in (ytr, y_random):
-        model = fit_classifier(
+        model = lbfgs_classifier(
             Xtr,
             labels,
-            hidden_layer_sizes=(s.width,) * s.depth,
-            solver="lbfgs",
+            hidden=(s.width,) * s.depth,
+            activation="relu",
             alpha=s.alpha,
             max_iter=s.max_iter,
             max_fun=10 * s.max_iter,
             tol=1e-10,
-            random_state=s.seed,
+            seed=s.seed,
             restarts=s.restarts,
         )
-        train_acc.append(float(model.score(Xtr, labels)))
-        test_acc.append(float(model.score(Xte, yte)))
+        train_acc.append(model.score(Xtr, labels))
+        test_acc.append(model.score(Xte, yte))
         iterations.append(int(model.n_iter_))
-        proba.append(probability(model, G).reshape(len(ys), len(xs)))
+        proba.append(model.proba(G).reshape(len(ys), len(xs)))
         if progress is not None:
             progress(len(proba) / 2)
     return LabelsFit(
@@ -396,9 +438,6 @@ def partial_spearman(a, b, given) -> tuple[float, float]:
     correlation of the ranks of ``a`` and ``b`` after a least-squares line in the rank of
     ``given`` is taken out of each; its p-value from Student's t with ``n - 3`` degrees of
     freedom. NaN if there are fewer than 4 values or nothing is left to correlate."""
-    from scipy.stats import rankdata
-    from scipy.stats import t as student
-
     a, b, c = (np.asarray(v, dtype=float) for v in (a, b, given))
     n = len(a)
     if n < 4 or np.ptp(a) == 0 or np.ptp(b) == 0:
@@ -414,21 +453,17 @@ def partial_spearman(a, b, given) -> tuple[float, float]:
     if abs(rho) >= 1:
         return rho, 0.0
     t = rho * np.sqrt((n - 3) / (1 - rho * rho))
-    return rho, float(2 * student.sf(abs(t), n - 3))
+    return rho, two_sided_t(t, n - 3)
 
 
-def _template(X, y, hidden, activation, alpha, seed=0):
-    """A fitted classifier of the right shape, to build :class:`NetworkLoss` objects from."""
-    return fit_classifier(X, y, hidden_layer_sizes=hidden, activation=activation, alpha=alpha, max_iter=1,
-                          random_state=seed)  # fmt: skip
-
-
+@_one_thread
 def sharp_runs(settings: SharpSettings, progress=None) -> SharpRuns:
     s = settings
     X, y = make_dataset(s.data, n=s.n_train + s.n_test, noise=s.noise, seed=s.seed)
     Xtr, ytr, Xte, yte = X[: s.n_train], y[: s.n_train], X[s.n_train :], y[s.n_train :]
-    template = _template(Xtr, ytr, s.hidden, s.activation, s.alpha)
-    on_train, on_test = NetworkLoss.from_model(template, Xtr, ytr), NetworkLoss.from_model(template, Xte, yte)
+    units = nets.layer_units(s.hidden, Xtr.shape[1])
+    on_train = overfit.classifier_loss(Xtr, ytr, units, s.activation, s.alpha)
+    on_test = overfit.classifier_loss(Xte, yte, units, s.activation, s.alpha)
     seeds = tuple(range(s.seed, s.seed + s.runs))
     # shares of the bar: each batch size's training (up to max_updates steps) and Hessians, then the minima
     parts = len(s.batch_sizes) + 1
@@ -462,23 +497,22 @@ def sharp_runs(settings: SharpSettings, progress=None) -> SharpRuns:
     Xtr, ytr, Xte, yte = X[: s.n_train], y[: s.n_train], X[s.n_train :], y[s.n_train :]
     m_train, m_test, m_grad, m_eig = [], [], [], []
     for k, seed in enumerate(range(s.seed, s.seed + s.minima_runs)):
-        model = fit_classifier(
+        model = lbfgs_classifier(
             Xtr,
             ytr,
-            hidden_layer_sizes=s.minima_hidden,
+            hidden=s.minima_hidden,
             activation=s.activation,
-            solver="lbfgs",
             alpha=s.alpha,
             max_iter=s.minima_max_iter,
             max_fun=10 * s.minima_max_iter,
             tol=1e-10,
-            random_state=seed,
+            seed=seed,
         )
-        net = NetworkLoss.from_model(model, Xtr, ytr)
+        net = model.loss(Xtr, ytr)
         m_train.append(net.loss(net.theta0))
         m_grad.append(float(np.linalg.norm(net.gradient(net.theta0))))
         m_eig.append(overfit.smallest_eigenvalue(net))
-        m_test.append(NetworkLoss.from_model(model, Xte, yte).loss(net.theta0))
+        m_test.append(model.loss(Xte, yte).loss(net.theta0))
         if progress is not None:
             progress((done + (k + 1) / s.minima_runs) / parts)
     m_train, m_test, m_grad, m_eig = np.array(m_train), np.array(m_test), np.array(m_grad), np.array(m_eig)

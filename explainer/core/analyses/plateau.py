@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,7 +30,6 @@ from threadpoolctl import threadpool_limits
 from explainer.core import nets, plateaus, store
 from explainer.core.network import ACTIVATIONS, NetworkLoss, flat_weights
 from explainer.core.plateaus import PRODUCT_METHODS, TARGET, XOR_X, XOR_Y
-from explainer.core.training import glorot_init
 
 if TYPE_CHECKING:
     from sklearn.neural_network import MLPClassifier
@@ -251,71 +251,161 @@ class LbfgsFit:
     losses: np.ndarray
 
 
-def lbfgs_xor(activation: str, width: int, seed: int, max_iter: int = 2000, *, record: bool = False) -> LbfgsFit:
-    """``MLPClassifier((width,), activation, solver="lbfgs", alpha=0, max_iter=max_iter,
-    random_state=seed).fit(XOR_X, XOR_Y)`` without its input checks: the same starting weights
-    (:func:`glorot_init`), the same loss and gradient, computed by the same numpy operations in
-    the same order as its ``_loss_grad_lbfgs`` (scikit-learn's own activation, derivative and
-    log-loss functions), and the same call to scipy's L-BFGS-B, so the run is scikit-learn's bit
-    for bit (the tests compare) at a third of the time. ``record`` keeps the loss after every
-    iteration (scipy's callback), which equals scikit-learn refitted with ``max_iter`` = that
-    many. Call it with BLAS limited to one thread (four points: threads only get in the way)."""
-    import scipy.optimize
-    from sklearn.neural_network._base import ACTIVATIONS as SK_ACTIVATIONS
-    from sklearn.neural_network._base import DERIVATIVES as SK_DERIVATIVES
-    from sklearn.neural_network._base import binary_log_loss
+#: L-BFGS-B's settings in ``scipy.optimize.minimize`` (``maxcor``, ``ftol``, ``maxls``), which
+#: scikit-learn leaves at their defaults.
+LBFGS_M, LBFGS_FTOL, LBFGS_MAXLS = 10, 2.2204460492503131e-09, 20
+
+
+def _xor_loss_grads(activation: str, width: int):
+    """``loss_grad(T)`` for a stack ``T (B, 4 width + 1)`` of XOR networks' weights: the losses
+    ``(B,)`` and gradients ``(B, P)``, by the operations of scikit-learn's ``_loss_grad_lbfgs``
+    (``alpha = 0``, whose penalty terms then add zeros) applied to each run's slice of the stack:
+    its hidden activation (``scipy.special.expit``, ``np.tanh``, ``np.maximum``), the same matrix
+    products, its derivative rules and ``binary_log_loss`` (clip, ``xlogy``, mean), without
+    importing scikit-learn."""
+    from scipy.special import expit, xlogy
 
     H = int(width)
-    theta0 = glorot_init((2, H, 1), activation, int(seed))
-    hidden, derivative, output = SK_ACTIVATIONS[activation], SK_DERIVATIVES[activation], SK_ACTIVATIONS["logistic"]
     X, Y, n = XOR_X, XOR_Y.reshape(-1, 1).astype(bool), len(XOR_X)
+    eps = np.finfo(float).eps
 
-    def loss_grad(theta):
-        W0, W1 = np.reshape(theta[: 2 * H], (2, H)), np.reshape(theta[2 * H : 3 * H], (H, 1))
-        b0, b1 = theta[3 * H : 4 * H], theta[4 * H : 4 * H + 1]
-        a1 = X @ W0
-        a1 += b0
-        hidden(a1)
-        a2 = a1 @ W1
-        a2 += b1
-        output(a2)
-        loss = binary_log_loss(Y, a2, None)
-        loss += 0.0 * (np.dot(W0.ravel(), W0.ravel()) + np.dot(W1.ravel(), W1.ravel())) / n  # alpha = 0
+    def loss_grad(T):
+        B = len(T)
+        W0, W1 = T[:, : 2 * H].reshape(B, 2, H), T[:, 2 * H : 3 * H].reshape(B, H, 1)
+        b0, b1 = T[:, 3 * H : 4 * H], T[:, 4 * H : 4 * H + 1]
+        a1 = np.matmul(X, W0)
+        a1 += b0[:, None, :]
+        if activation == "logistic":
+            expit(a1, out=a1)
+        elif activation == "tanh":
+            np.tanh(a1, out=a1)
+        else:
+            np.maximum(a1, 0, out=a1)
+        a2 = np.matmul(a1, W1)
+        a2 += b1[:, None, :]
+        expit(a2, out=a2)
+        p = np.clip(a2, eps, 1 - eps)
+        loss = -(xlogy(Y, p) + xlogy(1 - Y, 1 - p)).mean(axis=1).sum(axis=1)
         d1 = a2 - Y
-        g1 = a1.T @ d1
-        g1 += 0.0 * W1  # alpha * W, as scikit-learn adds it
+        g1 = np.matmul(a1.transpose(0, 2, 1), d1)
         g1 /= n
-        gb1 = np.sum(d1, axis=0) / n
-        d0 = d1 @ W1.T
-        derivative(a1, d0)
-        g0 = X.T @ d0
-        g0 += 0.0 * W0
+        gb1 = np.sum(d1, axis=1) / n
+        d0 = np.matmul(d1, W1.transpose(0, 2, 1))
+        if activation == "logistic":
+            d0 *= a1
+            d0 *= 1 - a1
+        elif activation == "tanh":
+            d0 *= 1 - a1**2
+        else:
+            d0[a1 == 0] = 0
+        g0 = np.matmul(X.T, d0)
         g0 /= n
-        gb0 = np.sum(d0, axis=0) / n
-        return loss, np.hstack([g0.ravel(), g1.ravel(), gb0, gb1])
+        gb0 = np.sum(d0, axis=1) / n
+        return loss, np.concatenate([g0.reshape(B, -1), g1.reshape(B, -1), gb0, gb1], axis=1)
 
-    seen = []
-    if record:
-        seen.append(float(loss_grad(theta0)[0]))
+    return loss_grad
 
-    def callback(intermediate_result):
-        seen.append(float(intermediate_result.fun))
 
-    res = scipy.optimize.minimize(
-        loss_grad,
-        theta0,
-        method="L-BFGS-B",
-        jac=True,
-        options={"maxfun": LBFGS_MAX_FUN, "maxiter": int(max_iter), "gtol": LBFGS_TOL},
-        callback=callback if record else None,
-    )
-    return LbfgsFit(
-        theta=np.asarray(res.x, dtype=float),
-        loss=float(res.fun),
-        n_iter=min(int(res.nit), int(max_iter)),
-        status=int(res.status),
-        losses=np.array(seen),
-    )
+def lbfgs_many(loss_grad, theta0, max_iter: int, *, record: bool = False) -> list[LbfgsFit]:
+    """``scipy.optimize.minimize(method="L-BFGS-B", jac=True)`` with scikit-learn's options
+    (``gtol`` :data:`LBFGS_TOL`, ``maxfun`` :data:`LBFGS_MAX_FUN`, ``maxiter``) from every row of
+    ``theta0 (B, P)`` at once: each run keeps its own L-BFGS-B state in scipy's own routine
+    (``setulb``, the reverse-communication loop ``minimize`` drives, with the same stopping
+    tests), and the runs that ask for the loss at a new point get it from one call of
+    ``loss_grad`` on the stack of those points. So each run takes the steps it takes alone,
+    without ``minimize``'s per-call set-up or a Python call of the loss per run and step."""
+    from scipy.optimize import _lbfgsb
+
+    T = np.array(theta0, dtype=float, order="C")
+    B, n = T.shape
+    m = LBFGS_M
+    G = np.zeros((B, n))
+    low, up, nbd = np.zeros(n), np.zeros(n), np.zeros(n, np.int32)
+    factr = LBFGS_FTOL / np.finfo(float).eps
+    wa = np.zeros((B, 2 * m * n + 5 * n + 11 * m * m + 8 * m))
+    iwa = np.zeros((B, 3 * n), np.int32)
+    task, ln_task = np.zeros((B, 2), np.int32), np.zeros((B, 2), np.int32)
+    lsave, isave, dsave = np.zeros((B, 4), np.int32), np.zeros((B, 44), np.int32), np.zeros((B, 29))
+    nit, nfev = np.zeros(B, int), np.zeros(B, int)
+    fs = [0.0] * B  # the loss last returned to each run, as minimize keeps it
+    seen: list[list[float]] = [[] for _ in range(B)]
+    rows = [(T[b], G[b], wa[b], iwa[b], task[b], lsave[b], isave[b], dsave[b], ln_task[b]) for b in range(B)]
+    setulb, tol, maxls = _lbfgsb.setulb, LBFGS_TOL, LBFGS_MAXLS
+    active = list(range(B))
+    while active:
+        want, still = [], []
+        for b in active:
+            x, g, w, iw, tk, ls, isv, dsv, lnt = rows[b]
+            setulb(m, x, low, up, nbd, fs[b], g, factr, tol, w, iw, tk, ls, isv, dsv, maxls, lnt)
+            t = tk[0]
+            if t == 3:  # wants the loss and gradient at x
+                want.append(b)
+            elif t == 1:  # a new iterate
+                nit[b] += 1
+                if record:
+                    seen[b].append(fs[b])
+                if nit[b] >= max_iter:
+                    tk[0], tk[1] = 5, 504
+                elif nfev[b] > LBFGS_MAX_FUN:
+                    tk[0], tk[1] = 5, 502
+            else:  # converged, stopped or failed: done
+                continue
+            still.append(b)
+        if want:
+            loss, G[want] = loss_grad(T[want])
+            for b, v in zip(want, loss.tolist(), strict=True):
+                if record and nfev[b] == 0:
+                    seen[b].append(v)  # the start
+                fs[b] = v
+            nfev[want] += 1
+        active = still
+    status = np.where(task[:, 0] == 4, 0, np.where((nfev > LBFGS_MAX_FUN) | (nit >= max_iter), 1, 2))
+    return [
+        LbfgsFit(
+            theta=T[b].copy(),
+            loss=fs[b],
+            n_iter=min(int(nit[b]), int(max_iter)),
+            status=int(status[b]),
+            losses=np.array(seen[b]),
+        )
+        for b in range(B)
+    ]
+
+
+def glorot_many(layer_units, activation: str, seeds) -> np.ndarray:
+    """:func:`explainer.core.training.glorot_init` for every seed, ``(len(seeds), P)``: the same
+    draws from one ``RandomState`` reseeded per seed (``seed(s)`` sets the very state
+    ``RandomState(s)`` starts in, and costs a tenth of making a new one)."""
+    rng = np.random.RandomState()
+    factor = 2.0 if activation == "logistic" else 6.0
+    rows = []
+    for seed in seeds:
+        rng.seed(int(seed))
+        coefs, intercepts = [], []
+        for fan_in, fan_out in pairwise(layer_units):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).ravel())
+            intercepts.append(rng.uniform(-bound, bound, fan_out))
+        rows.append(np.concatenate(coefs + intercepts))
+    return np.array(rows).reshape(len(rows), -1)
+
+
+def lbfgs_xor_many(activation: str, width: int, seeds, max_iter: int = 2000, *, record: bool = False) -> list[LbfgsFit]:
+    """``MLPClassifier((width,), activation, solver="lbfgs", alpha=0, max_iter=max_iter,
+    random_state=seed).fit(XOR_X, XOR_Y)`` for every seed, without its input checks: the same
+    starting weights (:func:`glorot_many`), the same loss and gradient (:func:`_xor_loss_grads`)
+    and the same L-BFGS-B (:func:`lbfgs_many`), so each run is scikit-learn's (the tests compare,
+    and the L-BFGS steps agree to rounding) at a small part of the time. ``record`` keeps the loss
+    after every iteration (what ``minimize``'s callback sees), which equals scikit-learn refitted
+    with ``max_iter`` = that many. Call it with BLAS limited to one thread (four points: threads
+    only get in the way)."""
+    theta0 = glorot_many((2, int(width), 1), activation, seeds)
+    return lbfgs_many(_xor_loss_grads(activation, width), theta0, max_iter, record=record)
+
+
+def lbfgs_xor(activation: str, width: int, seed: int, max_iter: int = 2000, *, record: bool = False) -> LbfgsFit:
+    """One run of :func:`lbfgs_xor_many`."""
+    return lbfgs_xor_many(activation, width, (seed,), max_iter, record=record)[0]
 
 
 def xor_net(activation: str, width: int, theta=None) -> NetworkLoss:
@@ -413,7 +503,28 @@ class XorFailures:
         return [values[w][self.failed[a, w]].tolist() for w in range(len(self.settings.widths))]
 
 
+def inspect_many(activation: str, width: int, thetas) -> dict[str, np.ndarray]:
+    """What :func:`inspect_theta` reads off, for a stack ``thetas (B, P)`` at once: ``failed``,
+    ``grad_norm``, ``max_weight`` ``(B,)`` and ``pinned`` ``(B, 4, H)``. The gradient is
+    :func:`_xor_loss_grads`' (the one L-BFGS saw; :class:`NetworkLoss`' differs from it only by
+    rounding)."""
+    T = np.asarray(thetas, dtype=float)
+    net = xor_net(activation, width)
+    layers = net.activations(T)
+    a, p = layers[1], layers[-1][..., 0]
+    slope = ACTIVATIONS[activation][1](a)
+    _, grad = _xor_loss_grads(activation, width)(T)
+    return dict(
+        failed=((p > 0.5).astype(int) != XOR_Y).any(axis=-1),
+        grad_norm=np.linalg.norm(grad, axis=-1),
+        max_weight=np.abs(T).max(axis=-1),
+        pinned=slope < PINNED * STEEPEST[activation],
+    )
+
+
 def xor_failures(settings: XorSettings, progress=None) -> XorFailures:
+    """Every run of ``settings``, the seeds of each activation and width fitted together by
+    :func:`lbfgs_xor_many`."""
     s = settings
     shape = (len(s.activations), len(s.widths), s.runs)
     failed = np.zeros(shape, dtype=bool)
@@ -424,18 +535,15 @@ def xor_failures(settings: XorSettings, progress=None) -> XorFailures:
     with threadpool_limits(1), np.errstate(over="ignore", under="ignore"):
         for a, act in enumerate(s.activations):
             for w, width in enumerate(s.widths):
-                for r, seed in enumerate(s.seeds):
-                    fit = lbfgs_xor(act, width, seed, s.max_iter)
-                    seen = inspect_theta(act, width, fit.theta)
-                    failed[a, w, r] = seen.failed
-                    loss[a, w, r] = fit.loss
-                    max_weight[a, w, r] = seen.max_weight
-                    grad[a, w, r] = seen.grad_norm
-                    n_iter[a, w, r], status[a, w, r] = fit.n_iter, fit.status
-                    gap[a, w, r] = plateaus.nearest_lumped(fit.loss, lumped)[1]
-                    share[a, w, r] = float(seen.pinned.mean())
-                    if progress is not None:
-                        progress((a * len(s.widths) * s.runs + w * s.runs + r + 1) / (total * s.runs))
+                fits = lbfgs_xor_many(act, width, s.seeds, s.max_iter)
+                seen = inspect_many(act, width, np.array([fit.theta for fit in fits]))
+                failed[a, w], max_weight[a, w], grad[a, w] = seen["failed"], seen["max_weight"], seen["grad_norm"]
+                share[a, w] = seen["pinned"].mean(axis=(1, 2))
+                loss[a, w] = [fit.loss for fit in fits]
+                n_iter[a, w], status[a, w] = [fit.n_iter for fit in fits], [fit.status for fit in fits]
+                gap[a, w] = [plateaus.nearest_lumped(fit.loss, lumped)[1] for fit in fits]
+                if progress is not None:
+                    progress((a * len(s.widths) + w + 1) / total)
     return XorFailures(
         settings=s,
         failed=failed,
@@ -491,15 +599,22 @@ class FailedRun:
     n_iter: int
 
 
+#: Seeds fitted together while looking for a failed run.
+FAILED_CHUNK = 10
+
+
 def failed_run(settings: FailedSettings) -> FailedRun:
     s = settings
     seeds = XorSettings(runs=s.runs, seed=s.seed).seeds
     fit, chosen = None, None
     with threadpool_limits(1), np.errstate(over="ignore", under="ignore"):
-        for seed in seeds:
-            f = lbfgs_xor(s.activation, s.width, seed, s.max_iter)
-            if inspect_theta(s.activation, s.width, f.theta).failed:
-                fit, chosen = lbfgs_xor(s.activation, s.width, seed, s.max_iter, record=True), seed
+        for start in range(0, len(seeds), FAILED_CHUNK):  # a few seeds at a time: most widths fail early
+            chunk = seeds[start : start + FAILED_CHUNK]
+            fits = lbfgs_xor_many(s.activation, s.width, chunk, s.max_iter)
+            failed = inspect_many(s.activation, s.width, np.array([f.theta for f in fits]))["failed"]
+            if failed.any():
+                chosen = chunk[int(np.argmax(failed))]
+                fit = lbfgs_xor(s.activation, s.width, chosen, s.max_iter, record=True)
                 break
     empty = np.zeros((0,))
     if fit is None:
@@ -545,8 +660,8 @@ def failed_run(settings: FailedSettings) -> FailedRun:
 class StopSettings:
     """``MLPClassifier(hidden, activation, solver="sgd", momentum=0, learning_rate_init=lr,
     alpha=0, random_state=seed)`` on XOR (full batch: 4 points), trained ``epochs`` epochs with the
-    stopping rule switched off, and once with ``tol`` and ``n_iter_no_change`` (scikit-learn's
-    defaults)."""
+    stopping rule switched off; ``tol`` and ``n_iter_no_change`` (scikit-learn's defaults) are the
+    rule replayed on its loss curve."""
 
     hidden: tuple[int, ...] = (2,)
     activation: str = "logistic"
@@ -579,15 +694,15 @@ def stop_model(settings: StopSettings, *, rule: bool) -> MLPClassifier:
 @dataclass(frozen=True)
 class StopRun:
     """``curve`` is scikit-learn's ``loss_curve_`` of the long run (``epochs`` values: epoch 1
-    first; see :func:`long_curve`); ``replica_stop`` the epoch at which its default rule would stop, replayed on that
-    curve (:func:`explainer.core.plateaus.sklearn_stop_epoch`; ``None``: not within ``epochs``),
-    and ``sklearn_stop`` the ``n_iter_`` of the real run with the rule on; ``plateaus`` the
+    first; see :func:`long_curve`); ``replica_stop`` the epoch at which its default rule would
+    stop, replayed on that curve (:func:`explainer.core.plateaus.sklearn_stop_epoch`; ``None``:
+    not within ``epochs``; the run with the rule on follows the same curve until then, and the
+    tests check that a real ``stop_model(settings, rule=True)`` stops there); ``plateaus`` the
     curve's plateaus and ``plateau`` the longest (0-based epoch indices)."""
 
     settings: StopSettings
     curve: np.ndarray
     replica_stop: int | None
-    sklearn_stop: int
     plateau: plateaus.Plateau | None
     plateaus: tuple[plateaus.Plateau, ...] = ()
 
@@ -629,18 +744,12 @@ def long_curve(settings: StopSettings) -> np.ndarray:
 
 
 def stop_run(settings: StopSettings) -> StopRun:
-    from sklearn.exceptions import ConvergenceWarning
-
     curve = long_curve(settings)
-    with warnings.catch_warnings(), threadpool_limits(1):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        short = stop_model(settings, rule=True).fit(XOR_X, XOR_Y)  # the real thing: it stops within a few dozen
     found = tuple(plateaus.find_plateaus(curve))
     return StopRun(
         settings=settings,
         curve=curve,
         replica_stop=plateaus.sklearn_stop_epoch(curve, tol=settings.tol, n_iter_no_change=settings.n_iter_no_change),
-        sklearn_stop=int(short.n_iter_),
         plateau=max(found, key=lambda p: (p.length, -p.start)) if found else None,
         plateaus=found,
     )

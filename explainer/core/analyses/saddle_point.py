@@ -170,38 +170,31 @@ def _budget(closed: float) -> int:
     return math.ceil(1.25 * closed) + 15
 
 
-def _escapes(s: DownhillSettings, saddle: saddles.QuadraticSaddle, budget: int, starts) -> dict[str, np.ndarray]:
+def _escapes(s: DownhillSettings, cases, budgets, starts) -> dict[str, list[np.ndarray]]:
+    """Each method's first step below ``s.level`` of every run, for every saddle ``(k, c)`` of
+    ``cases`` within its budget: all saddles of one method in one loop
+    (:func:`explainer.core.saddles.escape_steps`, the same runs as ``descend_many`` on each)."""
+    eigenvalues = np.stack([saddles.QuadraticSaddle.with_downhill(s.d, k, c).eigenvalues for k, c in cases])
     out = {}
     for i, method in enumerate(s.methods):
-        extra = {}
-        if method == "noisy":
-            extra = dict(noise=s.noise, seed=s.seed + 1 + i)
-        elif method == "perturbed":
-            extra = dict(noise=s.noise, kick_below=s.noise, seed=s.seed + 1 + i)
-        batch = descend_many(saddle, starts, method, s.lr, budget, tol=0, **extra)
-        out[method] = saddles.first_below(batch.losses, s.level)
+        noise = dict(noise=s.noise, seed=s.seed + 1 + i) if method in NOISY else {}
+        out[method] = saddles.escape_steps(eigenvalues, starts, method, s.lr, budgets, s.level, **noise)
     return out
 
 
 def downhill(settings: DownhillSettings) -> DownhillDirections:
     s = settings
     starts = saddles.sphere_starts(s.starts, s.d, s.radius, s.seed)
+    cases = list(dict.fromkeys([(k, 1.0) for k in s.ks] + [(1, c) for c in s.curvatures]))  # each saddle once
+    closed = [saddles.quadratic_escape_steps(s.d, k, c, s.lr, s.radius, s.level) for k, c in cases]
+    budgets = [_budget(form) for form in closed]
+    runs = _escapes(s, cases, budgets, starts)
 
-    def sweep(cases):
-        steps = {m: [] for m in s.methods}
-        escaped = {m: [] for m in s.methods}
-        closed, budgets = [], []
-        for k, c in cases:
-            form = saddles.quadratic_escape_steps(s.d, k, c, s.lr, s.radius, s.level)
-            budget = _budget(form)
-            runs = _escapes(s, saddles.QuadraticSaddle.with_downhill(s.d, k, c), budget, starts)
-            for m, first in runs.items():
-                steps[m].append(saddles.censored_median(first))
-                escaped[m].append(float(np.mean(first >= 0)))
-            closed.append(form)
-            budgets.append(budget)
-        arrays = {m: np.array(v) for m, v in steps.items()}
-        return arrays, {m: np.array(v) for m, v in escaped.items()}, np.array(closed), np.array(budgets)
+    def sweep(wanted):
+        at = [cases.index(case) for case in wanted]
+        steps = {m: np.array([saddles.censored_median(runs[m][j]) for j in at]) for m in s.methods}
+        escaped = {m: np.array([float(np.mean(runs[m][j] >= 0)) for j in at]) for m in s.methods}
+        return steps, escaped, np.array([closed[j] for j in at]), np.array([budgets[j] for j in at])
 
     by_k = sweep([(k, 1.0) for k in s.ks])
     by_c = sweep([(1, c) for c in s.curvatures])
