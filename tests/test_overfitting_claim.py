@@ -229,22 +229,6 @@ def test_partial_rank_correlation_removes_a_shared_driver():
     assert np.isnan(analysis.partial_spearman([1, 2, 3], [1, 2, 3], [1, 2, 3])[0])
 
 
-def test_sgd_to_target_is_scikit_learns_run_stopped_at_that_epoch():
-    X, y = make_dataset("moons", n=40, noise=0.2, seed=0)
-    runs = overfit.sgd_to_target(X, y, hidden=(4,), activation="tanh", lr=0.5, batch_size=10, alpha=1e-4,
-                                 seeds=(0, 1), target=0.3, max_updates=400)  # fmt: skip
-    for i, seed in enumerate((0, 1)):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model = MLPClassifier(hidden_layer_sizes=(4,), activation="tanh", solver="sgd", momentum=0,
-                                  learning_rate_init=0.5, alpha=1e-4, batch_size=10, max_iter=int(runs.epochs[i]),
-                                  tol=0, n_iter_no_change=10**6, random_state=seed).fit(X, y)  # fmt: skip
-        net = NetworkLoss.from_model(model, X, y)
-        np.testing.assert_allclose(runs.thetas[i], net.theta0, rtol=1e-7, atol=1e-10)
-        assert runs.loss[i] == pytest.approx(net.loss(net.theta0), rel=1e-7)
-        assert runs.reached[i] == (runs.loss[i] <= 0.3) and runs.updates[i] == 4 * runs.epochs[i]
-
-
 def test_sharpness_reports_no_convergence_as_not_measured(monkeypatch):
     from scipy.sparse.linalg import ArpackNoConvergence
 

@@ -102,21 +102,27 @@ def test_lbfgs_engine_is_scikit_learns_classifier(hidden, activation, alpha, res
     assert mine.loss(ours.theta) == pytest.approx(theirs.loss(theirs.theta0), rel=1e-7)
 
 
-def test_full_batch_sgd_to_target_is_scikit_learns_run():
+@pytest.mark.parametrize(
+    ("batch_size", "seeds", "max_updates"),
+    [(10, (0, 1), 400), (40, (0, 1, 2), 600)],  # mini-batches, and the full batch (no shuffling)
+)
+def test_sgd_to_target_is_scikit_learns_run_stopped_at_that_epoch(batch_size, seeds, max_updates):
     X, y = make_dataset("moons", n=40, noise=0.2, seed=0)
-    runs = overfit.sgd_to_target(X, y, hidden=(4,), activation="tanh", lr=0.5, batch_size=40, alpha=1e-4,
-                                 seeds=(0, 1, 2), target=0.3, max_updates=600)  # fmt: skip
+    runs = overfit.sgd_to_target(X, y, hidden=(4,), activation="tanh", lr=0.5, batch_size=batch_size, alpha=1e-4,
+                                 seeds=seeds, target=0.3, max_updates=max_updates)  # fmt: skip
     assert runs.reached.any()
-    for i, seed in enumerate((0, 1, 2)):
+    for i, seed in enumerate(seeds):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model = MLPClassifier(hidden_layer_sizes=(4,), activation="tanh", solver="sgd", momentum=0,
-                                  learning_rate_init=0.5, alpha=1e-4, batch_size=40, max_iter=int(runs.epochs[i]),
-                                  tol=0, n_iter_no_change=10**6, random_state=seed).fit(X, y)  # fmt: skip
+                                  learning_rate_init=0.5, alpha=1e-4, batch_size=batch_size,
+                                  max_iter=int(runs.epochs[i]), tol=0, n_iter_no_change=10**6,
+                                  random_state=seed).fit(X, y)  # fmt: skip
         net = NetworkLoss.from_model(model, X, y)
         np.testing.assert_allclose(runs.thetas[i], net.theta0, rtol=1e-7, atol=1e-10)
         assert runs.loss[i] == pytest.approx(net.loss(net.theta0), rel=1e-7)
-        assert runs.reached[i] == (runs.loss[i] <= 0.3) and runs.updates[i] == runs.epochs[i]
+        assert runs.reached[i] == (runs.loss[i] <= 0.3)
+        assert runs.updates[i] == (len(X) // batch_size) * runs.epochs[i]
         if runs.reached[i] and runs.epochs[i] > 1:  # the epoch before was still above the target
             earlier = MLPClassifier(**{**model.get_params(), "max_iter": int(runs.epochs[i]) - 1})
             with warnings.catch_warnings():

@@ -33,19 +33,10 @@ from itertools import pairwise
 import numpy as np
 
 from explainer.core import kinds, landscape, store
+from explainer.core.blas import one_thread
 from explainer.core.contours import contour_segments
 from explainer.core.curvature import extreme_eigenvalues, index
 from explainer.core.training import TrainingPath, make_dataset, train_path
-
-
-def one_thread():
-    """BLAS on one thread: every product here is small (400 x 64 by 64 x 64, batched), and OpenBLAS's
-    threads only contend for the cores, most of all with other readers' work on a shared server
-    (measured: the plane of the path took 5x the CPU time with two threads as with one)."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(1)
-
 
 #: The network: two hidden layers of 64 units, 400 training points, mini-batches of 100.
 HIDDEN = (64, 64)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explainer.core import nets, overfit, store
+from explainer.core.blas import one_thread
 from explainer.core.overfit import Recorded, lbfgs_classifier, record_fit
 from explainer.core.training import CURVES, make_curve, make_dataset
 
@@ -40,15 +41,11 @@ REGULARISED_ALPHA = 0.1
 
 
 def _one_thread(func):
-    """``func`` run with the BLAS library on one thread: these networks are small, and OpenBLAS's
-    threads waiting on each other (inside scipy's L-BFGS-B above all) made the same fits several
-    times slower whenever another process was busy on the machine."""
+    """``func`` run with the BLAS library on one thread (:func:`explainer.core.blas.one_thread`)."""
 
     @functools.wraps(func)
     def run(*args, **kwargs):
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(1):
+        with one_thread():
             return func(*args, **kwargs)
 
     return run

@@ -25,9 +25,9 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from explainer.core import nets, plateaus, store
+from explainer.core.blas import one_thread
 from explainer.core.network import ACTIVATIONS, NetworkLoss, flat_weights
 from explainer.core.plateaus import PRODUCT_METHODS, TARGET, XOR_X, XOR_Y
 
@@ -227,7 +227,7 @@ def fit_xor(activation: str, width: int, seed: int, max_iter: int = 2000) -> MLP
     model = MLPClassifier(
         (int(width),), activation=activation, solver="lbfgs", alpha=0.0, max_iter=int(max_iter), random_state=int(seed)
     )
-    with warnings.catch_warnings(), threadpool_limits(1), config_context(assume_finite=True):
+    with warnings.catch_warnings(), one_thread(), config_context(assume_finite=True):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(XOR_X, XOR_Y)
 
@@ -532,7 +532,7 @@ def xor_failures(settings: XorSettings, progress=None) -> XorFailures:
     n_iter, status = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
     lumped = plateaus.lumped_losses()
     total = len(s.activations) * len(s.widths)
-    with threadpool_limits(1), np.errstate(over="ignore", under="ignore"):
+    with one_thread(), np.errstate(over="ignore", under="ignore"):
         for a, act in enumerate(s.activations):
             for w, width in enumerate(s.widths):
                 fits = lbfgs_xor_many(act, width, s.seeds, s.max_iter)
@@ -607,7 +607,7 @@ def failed_run(settings: FailedSettings) -> FailedRun:
     s = settings
     seeds = XorSettings(runs=s.runs, seed=s.seed).seeds
     fit, chosen = None, None
-    with threadpool_limits(1), np.errstate(over="ignore", under="ignore"):
+    with one_thread(), np.errstate(over="ignore", under="ignore"):
         for start in range(0, len(seeds), FAILED_CHUNK):  # a few seeds at a time: most widths fail early
             chunk = seeds[start : start + FAILED_CHUNK]
             fits = lbfgs_xor_many(s.activation, s.width, chunk, s.max_iter)
@@ -727,7 +727,7 @@ def long_curve(settings: StopSettings) -> np.ndarray:
     epochs), by :func:`explainer.core.nets.train_seeds`: scikit-learn's own full-batch SGD with
     its shuffles, the same to about 1e-14 (the tests compare) at a third of the time."""
     s = settings
-    with threadpool_limits(1):
+    with one_thread():
         runs = nets.train_seeds(
             XOR_X,
             XOR_Y,
