@@ -540,6 +540,9 @@ def probe_changes(
 
     rounds = 0
     while len(times["computed"]) < computed and not capped:
+        if rounds and over():  # not a new seed only to stop on it: its page would hold no value to cycle
+            capped = True
+            break
         seed = next(seeds)
         rounds += 1
         charts = _open(page, url, f"?section={probe.slug}" + (f"&page.seed={seed}" if seed else ""))
@@ -553,6 +556,8 @@ def probe_changes(
             times["computed"].append(change(page, control, value, charts))
             shown.append(value)
     pool, current, turn = shown[-3:], shown[-1], 0
+    if len(set(pool)) < 2:
+        raise RuntimeError(f"{probe.key}: no two values shown to cycle between ({pool})")
     while len(times["cached"]) < cached:
         value = pool[turn % len(pool)]
         turn += 1

@@ -80,3 +80,23 @@ def axis_titles(spec) -> dict[str, set]:
             for channel, titles in axis_titles(part).items():
                 found[channel] |= titles
     return found
+
+
+def chart_frames(node) -> dict:
+    """The data sets a chart element was sent with, by name, as data frames."""
+    import io
+
+    import pyarrow as pa
+
+    return {d.name: pa.ipc.open_stream(io.BytesIO(d.data.data)).read_all().to_pandas() for d in node.proto.datasets}
+
+
+def chart_spec(node) -> dict:
+    """A chart element's Vega-Lite spec as a reader sees it drawn: the page sends a template whose
+    titles, tick values and ranges sit in its data (``explainer.charts.template``); they are read
+    back in here. (The data sets stay out, as in the element's own spec.)"""
+    import json
+
+    from explainer.charts.template import resolved
+
+    return resolved(json.loads(node.proto.spec), chart_frames(node))

@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+import pages
 from explainer.core.analyses import descent as analysis
 from explainer.core.claims import CLAIMS
 from explainer.sections.descent import words
@@ -114,9 +115,7 @@ def test_the_network_step_size_control_dissects_another_step():
 
 
 def _specs(at) -> list[dict]:
-    import json
-
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    return [pages.chart_spec(c) for c in at.get("vega_lite_chart")]
 
 
 def _subtitle(spec: dict) -> str:

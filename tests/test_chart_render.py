@@ -104,7 +104,7 @@ def _section_charts(slug: str) -> list[tuple[dict, list, str]]:
                 else:
                     walk(kid, shares)
         elif getattr(node, "type", None) in ("arrow_vega_lite_chart", "vega_lite_chart"):
-            found.append((json.loads(node.proto.spec), shares, node.proto.theme))
+            found.append((pages.chart_spec(node), shares, node.proto.theme))
 
     walk(at._tree, [])
     return found

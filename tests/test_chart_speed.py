@@ -48,8 +48,8 @@ def page():
     assert not at.exception, [e.value for e in at.exception]
     return at.session_state[RECORD]
 
-installed = schemapi._deep_copy is speed.deep_copy
 shown = page()
+installed = schemapi._deep_copy is speed.deep_copy  # installed with Altair, at the first chart built
 fast = {name: json.dumps(fig.spec, sort_keys=True) for name, fig, _ in shown}
 frames = [(name, key, frame) for name, fig, _ in shown for key, frame in fig.frames.items()]
 def table(data):

@@ -4,10 +4,9 @@ term fails here until the term is listed."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+import pages
 from explainer.sections import CLOSING, SECTIONS, glossary
 from explainer.ui.page import WORDS_LABEL, words_key
 from pages import run
@@ -60,7 +59,7 @@ def section_text(at, slug: str) -> str:
             if isinstance(value, str):
                 parts.append(value)
         if node.type == "vega_lite_chart":
-            parts.extend(_chart_text(json.loads(node.proto.spec)))
+            parts.extend(_chart_text(pages.chart_spec(node)))
         for child in getattr(node, "children", {}).values():
             walk(child)
 

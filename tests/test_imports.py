@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Modules a fresh import of the app must not load (each costs 0.1-0.9 s): scikit-learn, and scipy
+#: Modules a fresh import of the app must not load (each costs 0.1-0.9 s): scikit-learn, scipy
 #: altogether (its special functions alone take about half a second; explainer.core.special
-#: imports them when a computation first calls one).
-HEAVY = ("sklearn", "scipy")
+#: imports them when a computation first calls one), and Altair (0.45 s; the default page draws
+#: stored views, and explainer.charts.lazy imports it when a chart is first built).
+HEAVY = ("sklearn", "scipy", "altair")
 
 _LOADED = r"""
 import json, sys
@@ -31,7 +32,8 @@ if len(sys.argv) > 2:  # and the whole page drawn at its defaults
     at = AppTest.from_file(sys.argv[2], default_timeout=300)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("sklearn", "scipy", "numpy", "explainer"))))
+roots = ("sklearn", "scipy", "altair", "numpy", "explainer")
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in roots)))
 """
 
 
@@ -74,9 +76,10 @@ def test_the_monkey_saddle_integral_is_the_beta_function():
 
 
 def test_the_default_page_draws_without_fitting_anything():
-    """Every default view comes from its precomputed file: nothing is fitted, so nothing that
-    fits is imported. (A view computed live at its defaults would load scikit-learn or scipy's
-    solvers here, or else be caught by tests/test_precomputed.py's list of stored results.)"""
+    """Every default view comes from its precomputed file: nothing is fitted and no chart is
+    built, so nothing that fits or builds charts is imported. (A view computed live at its
+    defaults would load Altair, scikit-learn or scipy's solvers here, or else be caught by
+    tests/test_precomputed.py's list of stored results.)"""
     assert _heavy(_loaded(str(ROOT / "streamlit_app.py"))) == []
 
 

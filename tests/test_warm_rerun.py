@@ -13,6 +13,8 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
+from explainer.charts import _records
+from explainer.charts.template import resolved, template
 from explainer.charts.theme import themed
 from explainer.ui import cache, display
 from pages import run
@@ -36,7 +38,9 @@ def test_a_drawn_spec_is_the_themed_spec_with_streamlits_own_arrow_bytes(scheme)
     view, spec = fig.views, fig.spec  # spec: the same chart with its records inline
     before = copy.deepcopy(view)
     drawn = display._drawn(fig, view, scheme)
-    plain = themed(spec, scheme)
+    # The page draws the chart's template (explainer.charts.template) with its frames as records.
+    made, frames = template(themed(view, scheme), fig.view_frames(view))
+    plain = {**made, "datasets": {name: _records(frame)["values"] for name, frame in frames.items()}}
     assert view == before  # the cached figure is never changed
     assert {k: v for k, v in drawn.items() if k != "datasets"} == {k: v for k, v in plain.items() if k != "datasets"}
     assert set(drawn["datasets"]) == set(plain["datasets"]) and len(drawn["datasets"]) == 1
@@ -44,6 +48,7 @@ def test_a_drawn_spec_is_the_themed_spec_with_streamlits_own_arrow_bytes(scheme)
         assert isinstance(drawn["datasets"][name], bytes)
         assert drawn["datasets"][name] == dataframe_util.convert_anything_to_arrow_bytes(values)
         assert values[2]["y"] is None  # the gap is null, in the records and so in Arrow
+    assert resolved(made, frames)["mark"] == themed(spec, scheme)["mark"]
     assert display._drawn(fig, view, scheme) is drawn  # made once per spec and theme
     other = "dark" if scheme == "light" else "light"
     assert display._drawn(fig, view, other)["config"]["style"] != drawn["config"]["style"]
@@ -80,13 +85,16 @@ def _both_ways():  # an AppTest script: its own imports, nothing from this modul
     import pandas as pd
     import streamlit as st
 
-    from explainer.charts import figure
+    from explainer.charts import _records, figure
+    from explainer.charts.template import template
     from explainer.charts.theme import themed
     from explainer.ui import display
 
     data = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": [1.0, 0.5, float("nan"), 0.1], "run": list("aabb")})
-    fig = figure(alt.Chart(data).mark_line().encode(x="x:Q", y="y:Q", color="run:N"), data)
-    st.vega_lite_chart(themed(fig.spec, "light"), width="stretch", theme=None)
+    fig = figure(alt.Chart(data).mark_line().encode(x="x:Q", y="y:Q", color="run:N").properties(title="T 1"), data)
+    made, frames = template(themed(fig.views, "light"), fig.frames)  # what the page draws, records inline
+    made["datasets"] = {name: _records(frame)["values"] for name, frame in frames.items()}
+    st.vega_lite_chart(made, width="stretch", theme=None)
     st.vega_lite_chart(display._drawn(fig, fig.views, "light"), width="stretch", theme=None)
 
 

@@ -1,6 +1,7 @@
 """Altair chart factories: data in, chart out; nothing here touches the page.
 
-Importing this package configures Altair for speed on the page's hot path:
+Altair is imported when the first chart is built (:mod:`explainer.charts.lazy`), and configured
+then for speed on the page's hot path:
 
 - a lean data transformer, ``"records"``: data frames become plain JSON records without
   Altair's per-column sanitising pass (our frames hold only numbers and strings), NaN becomes
@@ -12,13 +13,13 @@ Importing this package configures Altair for speed on the page's hot path:
   (:mod:`explainer.charts.speed`): they halve the time the page's charts take to build.
 """
 
+from __future__ import annotations
+
 import hashlib
 
-import altair as alt
 import pandas as pd
-from altair.utils.schemapi import SchemaBase, Undefined, disable_debug_mode
 
-from explainer.charts import speed
+from explainer.charts.lazy import alt
 
 
 def _records(data):
@@ -32,12 +33,6 @@ def _records(data):
             columns.append(values)
         return {"values": [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]}
     return alt.utils.data.to_values(data)
-
-
-alt.data_transformers.register("records", _records)
-alt.data_transformers.enable("records")
-disable_debug_mode()
-speed.install()
 
 
 #: Where a chart's parts sit inside a compound chart (layers, rows and columns, a facet's cell).
@@ -58,6 +53,8 @@ def frame_name(frame: pd.DataFrame) -> str:
 def _name_frames(chart, frames: dict[str, pd.DataFrame]) -> None:
     """Put a named reference where ``chart`` (or any of its parts) holds a data frame, and the
     frame into ``frames`` under that name."""
+    from altair.utils.schemapi import SchemaBase, Undefined
+
     data = chart._kwds.get("data", Undefined)
     if isinstance(data, pd.DataFrame):
         name = frame_name(data)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
+from explainer.charts.lazy import alt
 from explainer.charts.theme import (
     BAND,
     END_COLORS,

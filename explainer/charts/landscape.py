@@ -16,11 +16,11 @@ import json
 import math
 from collections.abc import Mapping
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from explainer.charts import maps, player
+from explainer.charts.lazy import alt
 from explainer.charts.theme import (
     NEUTRAL,
     OKABE_ITO,

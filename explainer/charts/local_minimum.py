@@ -6,9 +6,9 @@ charts map them to display names for legends.
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
+from explainer.charts.lazy import alt
 from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, note, title, top_legend
 from explainer.core import kinds
 

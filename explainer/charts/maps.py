@@ -6,10 +6,10 @@ draws on the page.
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
+from explainer.charts.lazy import alt
 from explainer.charts.theme import (
     CONTOUR_COLOR,
     CRITICAL_MARKERS,

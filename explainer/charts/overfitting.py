@@ -7,9 +7,9 @@ Data frames in, Altair charts out; frames carry ids, and the charts map them to 
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
+from explainer.charts.lazy import alt
 from explainer.charts.theme import NEUTRAL, OKABE_ITO, fit_width, names, note, probability_scale, seamless, title
 
 #: Colour of each series, by id (the ids are the section's: ``train``, ``test``, ``early``, ...).

@@ -7,9 +7,9 @@ Data frames in, Altair charts out; categories arrive as ids and the charts map t
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
+from explainer.charts.lazy import alt
 from explainer.charts.theme import BAND, NEUTRAL, OKABE_ITO, fit_width, ink, names, note, title
 
 PLATEAU_FILL = OKABE_ITO["purple"]

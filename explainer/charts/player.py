@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
+from explainer.charts.lazy import alt
 from explainer.charts.maps import WEIGHT_AXES, _axes
 from explainer.charts.theme import OKABE_ITO, PATH_COLOR, names
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import math
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
+from explainer.charts.lazy import alt
 from explainer.charts.theme import NEUTRAL, OKABE_ITO, color_scale, fit_width, names, note, title, top_legend
 from explainer.core import kinds
 from explainer.core.optimize import METHODS

@@ -14,8 +14,7 @@ import copy
 import json
 import textwrap
 
-import altair as alt
-
+from explainer.charts.lazy import alt
 from explainer.core import kinds
 
 OKABE_ITO = {

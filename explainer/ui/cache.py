@@ -27,9 +27,14 @@ MAX_ENTRIES = 48
 
 def _plain(value) -> bool:
     """Whether ``repr(value)`` names ``value`` exactly: None, a bool, an int, a float (Python's
-    ``repr`` round-trips floats), a string, or a tuple of these."""
+    ``repr`` round-trips floats), a string, a tuple of these, or settings (a frozen dataclass, whose
+    ``repr`` names its type and every field) holding only these."""
     if value is None or isinstance(value, bool | int | float | str):
         return True
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return value.__dataclass_params__.frozen and all(
+            f.repr and _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+        )
     return isinstance(value, tuple) and all(_plain(v) for v in value)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from explainer.charts import Figure
+from explainer.charts.template import template
 from explainer.charts.theme import themed
 
 #: Width in pixels of an exported chart that stretches on the page (maps keep their own size).
@@ -69,7 +70,7 @@ def _prepared(spec: dict, frames: dict, scheme: str) -> dict:
     """``themed(spec, scheme)`` with its datasets already in Arrow bytes: the figure's ``frames``
     it names, and any dataset it holds inline (Streamlit passes datasets that are bytes straight
     to the browser, so the chart is the same)."""
-    out = themed(spec, scheme)
+    out, frames = template(themed(spec, scheme), frames)
     inline = out.get("datasets") if isinstance(out.get("datasets"), dict) else {}
     datasets = {name: values if (data := _arrow(values)) is None else data for name, values in inline.items()}
     datasets.update({name: frame_arrow(frame) for name, frame in frames.items()})
@@ -156,6 +157,17 @@ def menu_key(key: str) -> str:
     return f"{key}.menu"
 
 
+def chart_alt(name: str) -> str:
+    """The text a screen reader gives a chart: what it is, from its file stem (without the
+    settings' numbers it may hold), and where its finding is. It stays the same when a control
+    changes the chart's numbers: Streamlit writes it into the Vega-Lite spec, and a spec that
+    changes makes the browser embed the chart anew instead of swapping its data (see
+    :mod:`explainer.charts.template`). The finding itself, with its numbers, is the caption right
+    under the chart."""
+    words = [w for w in name.split("-") if not any(ch.isdigit() for ch in w)]  # not "w256", "2"
+    return f"Chart: {' '.join(words)}. The caption under it states what it shows."
+
+
 def show_chart(
     fig: Figure,
     *,
@@ -191,7 +203,7 @@ def show_chart(
         elif chart_key is not None and len(specs) == 1:
             extra = dict(key=chart_key)
         out = st.vega_lite_chart(
-            _drawn(fig, one, scheme), width="content" if fixed else "stretch", theme=None, alt=caption, **extra
+            _drawn(fig, one, scheme), width="content" if fixed else "stretch", theme=None, alt=chart_alt(name), **extra
         )
         if on_select is not None:
             event = out

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from explainer.charts import Figure, curves, figure, maps, player
+from explainer.charts.lazy import alt
 from explainer.core import kinds
 from explainer.core.analyses.descent import SWEEP_POINTS, NetworkLesson, Race, SurfaceRun
 from explainer.core.contours import contour_segments, quantile_levels
