@@ -550,7 +550,7 @@ def probe_changes(
         for value in (v for v in values if v != control.default):
             if len(times["computed"]) >= computed:
                 break
-            if over():
+            if over() and len(shown) > 1:  # one change at least on a new seed, to cycle through after
                 capped = True
                 break
             times["computed"].append(change(page, control, value, charts))

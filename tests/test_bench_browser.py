@@ -116,3 +116,27 @@ def test_a_segmented_control_change_is_timed_too(browser, server):
     assert page.evaluate("() => new URLSearchParams(window.location.search).get('descent.net_lr')") == "3"
     assert "− 3 × (" in page.locator("body").inner_text()  # the worked example took the new step
     page.close()
+
+
+def test_a_probe_whose_budget_runs_out_at_a_new_seed_still_cycles_two_values(monkeypatch):
+    """The computed changes stop once the budget is spent, but never right after a new seed is
+    opened (its page would hold only the default, and the cached changes had nothing to cycle:
+    the bench looped for ever)."""
+    clock = {"now": 0.0}
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock["now"])
+
+    def opened(page, url, query, timeout_s=180.0):
+        clock["now"] += 10.0  # loading a seed takes long
+        return 3
+
+    def changed(page, control, value, charts, timeout_s=90.0):
+        clock["now"] += 4.0
+        return 4.0
+
+    monkeypatch.setattr(bench, "_open", opened)
+    monkeypatch.setattr(bench, "change", changed)
+    probe = bench.Probe("critical-points", "critical-points.lr")
+    few = len(bench._values(bench._control(probe))) - 1  # every value but the default, at seed 0
+    run = bench.probe_changes(None, "", probe, computed=few + 5, cached=4, budget_s=few * 4.0 + 12.0, least=3)
+    assert run["capped"] and run["seeds"] == 2 and len(run["computed"]) == few + 1
+    assert len(run["cached"]) == 4
