@@ -444,10 +444,12 @@ def test_the_curvature_at_the_end(short):
     assert bend == pytest.approx(curv.high, rel=0.1)
     assert (curv.lowest[c + 1] - 2 * curv.lowest[c] + curv.lowest[c - 1]) / h**2 < 0.1 * curv.high
     # A solver returns an eigenvector with either sign; the result turns it one way, so a link
-    # draws the same cuts every time (not their mirror images).
+    # draws the same cuts every time (not their mirror images, which differ at the first digit).
+    # Within the solver's own tolerance (1e-6 on the vectors): on a CPU without AVX-512 two runs
+    # were seen to differ by 1.3e-6 at the cut's ends.
     again = analysis.curvature(short, SHORT)
-    np.testing.assert_allclose(again.lowest, curv.lowest, rtol=1e-6)
-    np.testing.assert_allclose(again.steep, curv.steep, rtol=1e-6)
+    np.testing.assert_allclose(again.lowest, curv.lowest, rtol=1e-4)
+    np.testing.assert_allclose(again.steep, curv.steep, rtol=1e-4)
     assert curv.grad_norm == pytest.approx(np.linalg.norm(net.gradient(theta)), rel=1e-12)
     assert curv.negative == (curv.low < 0) and (curv.bends_down <= curv.negative)
     assert 1 <= curv.carriers <= analysis.N_PARAMS and 0 < curv.largest_share <= 1
