@@ -18,17 +18,10 @@ _CONFIGURED = threading.Event()
 _LOCK = threading.Lock()
 
 
-def _records(data):
-    """Altair's ``"records"`` data transformer (see :mod:`explainer.charts`)."""
-    from explainer.charts import _records as records
-
-    return records(data)
-
-
 def _configure(altair: ModuleType) -> None:
     from altair.utils.schemapi import disable_debug_mode
 
-    from explainer.charts import speed
+    from explainer.charts import _records, speed
 
     altair.data_transformers.register("records", _records)
     altair.data_transformers.enable("records")

@@ -4,20 +4,19 @@ When a control changes, a section reruns and sends its charts again. Streamlit's
 then compares the new Vega-Lite spec with the one on screen: where only the data differ, it swaps
 the data sets of the live Vega view (a few tens of milliseconds); where the spec differs at all,
 it throws the view away and embeds a new one (parse, compile, lay out, draw: 0.3-0.7 s for a map
-of five thousand marks in headless Chromium on two cores, measured with ``/tmp`` prototypes of
-the same chart at 0.69 s against 0.37 s). Two things made nearly every spec differ between two
-settings of one control:
+of five thousand marks in headless Chromium on two cores; a prototype of one such map redrew in
+0.69 s with its spec changing and in 0.37 s with only its data changing). Nearly every spec
+differed between two settings of one control, because its titles, tick values and axis ranges
+state the run's numbers ("step size 0.003", "1,116 steps").
 
-- data sets are named by a hash of their contents (:func:`explainer.charts.frame_name`), so new
-  data meant new names in the spec;
-- titles, tick values and axis ranges state the run's numbers ("step size 0.003", "1,116 steps").
-
-:func:`template` takes both out of the spec: data sets get names by their order of first use
-(``data0``, ``data1``, ...), and the changing text and numbers move into columns of the smallest
-data set the chart reads, from which Vega expressions (``data('data2')[0]._title0``) read them
-back. Two settings of a control that change only data, titles, tick values or ranges then give
-the very same spec, and the browser redraws the chart in place. The drawing is unchanged: the
-exports and the tests' own specs (:attr:`explainer.charts.Figure.spec`) keep the plain text.
+:func:`template` moves that text and those numbers into columns of the smallest data set the
+chart reads, from which Vega expressions (``data('data2')[0]._spec0``) read them back. The
+expressions name that data set, so data sets are renamed by their order of first use (``data0``,
+``data1``, ...) instead of by a hash of their contents (:func:`explainer.charts.frame_name`).
+Two settings of a control that change only data, titles, tick values or ranges then give the
+very same spec, and the browser redraws the chart in place. The drawing is unchanged: the exports
+and the tests' own specs (:attr:`explainer.charts.Figure.spec`) keep the plain text. (Streamlit
+also writes a chart's alt text into its spec: see ``explainer.ui.display.chart_alt``.)
 """
 
 from __future__ import annotations
@@ -28,8 +27,7 @@ import re
 
 import pandas as pd
 
-#: Where a chart's parts sit inside a compound chart (as in :mod:`explainer.charts`).
-_PARTS = ("layer", "hconcat", "vconcat", "concat")
+from explainer.charts import _PARTS
 
 #: A data set's name as the app's figures and Altair make them (a hash of the contents).
 _HASHED = re.compile(r'"((?:frame|data)-[0-9a-f]{16,64})"')
@@ -97,7 +95,6 @@ def _hoist_title(view: dict, hoist: _Hoist) -> None:
         return
     if not isinstance(title, dict):
         return
-    title = view["title"] = dict(title)
     for prop in ("text", "subtitle"):
         value = title.get(prop)
         if (isinstance(value, str) and value) or (
@@ -110,14 +107,12 @@ def _hoist_numbers(view: dict, hoist: _Hoist) -> None:
     encoding = view.get("encoding")
     if not isinstance(encoding, dict):
         return
-    view["encoding"] = encoding = dict(encoding)
-    for channel, definition in list(encoding.items()):
+    for channel, definition in encoding.items():
         if not isinstance(definition, dict):
             continue
-        definition = encoding[channel] = dict(definition)
         axis = definition.get("axis")
         if isinstance(axis, dict) and _is_numbers(axis.get("values")):
-            definition["axis"] = {**axis, "values": hoist.numbers(axis["values"])}
+            axis["values"] = hoist.numbers(axis["values"])
         scale = definition.get("scale")
         if (
             channel in ("x", "y")
@@ -127,19 +122,7 @@ def _hoist_numbers(view: dict, hoist: _Hoist) -> None:
             and _is_numbers(scale.get("domain"))
             and len(scale["domain"]) == 2
         ):  # a linear range of positions (Vega-Lite lays out a legend's, a band's or a log axis's from a literal)
-            definition["scale"] = {**scale, "domain": hoist.numbers(scale["domain"])}
-
-
-def _copy_views(spec: dict) -> dict:
-    """A copy of ``spec`` whose views (and their lists of parts) are new dictionaries, so the
-    hoisting below never writes into the cached original."""
-    out = dict(spec)
-    for part in _PARTS:
-        if isinstance(out.get(part), list):
-            out[part] = [_copy_views(sub) if isinstance(sub, dict) else sub for sub in out[part]]
-    if isinstance(out.get("spec"), dict):
-        out["spec"] = _copy_views(out["spec"])
-    return out
+            scale["domain"] = hoist.numbers(scale["domain"])
 
 
 def template(spec: dict, frames: dict[str, pd.DataFrame]) -> tuple[dict, dict[str, pd.DataFrame]]:
@@ -164,8 +147,7 @@ def template(spec: dict, frames: dict[str, pd.DataFrame]) -> tuple[dict, dict[st
         return out, named
     host = min(hosts, key=lambda name: (len(named[name]), list(named).index(name)))
     hoist = _Hoist(host)
-    out = _copy_views(out)
-    for view in _views(out):
+    for view in _views(out):  # ``out`` is a fresh copy (the JSON round trip): edited in place
         _hoist_title(view, hoist)
         _hoist_numbers(view, hoist)
     if hoist.columns:
