@@ -43,17 +43,33 @@ def _map_png(page) -> bytes:
     return page.locator(f"{MAP} [data-testid='stVegaLiteChart'] canvas").first.screenshot()
 
 
+def _stops() -> list[int]:
+    """The slider positions of the default run's 104 frames (steps 0 to 103)."""
+    from explainer.core.analyses import descent as analysis
+    from explainer.sections.descent import figures
+    from explainer.ui.player import stops_of
+
+    return stops_of(figures.run_map(analysis.surface_run(analysis.DEFAULT_RUN)))
+
+
 def test_the_step_slider_redraws_the_map_without_a_rerun(page):
-    assert _value(page) == 103  # the whole default run is shown first
+    stops = _stops()
+    assert len(stops) == 104 and _value(page) == stops[-1]  # the whole default run is shown first
+    # The slider's own number (a position, not a step) is hidden: the map writes the step.
+    assert not page.locator(f'{MAP} form.vega-bindings input[type="range"] + span').is_visible()
     before, frames = _map_png(page), len(page.sent)
-    page.locator(SLIDER).fill("10")  # what dragging does: an input event on Vega's own slider
+    page.locator(SLIDER).fill(str(stops[10]))  # what dragging does: an input event on Vega's own slider
     page.wait_for_timeout(400)
-    assert _value(page) == 10
+    assert _value(page) == stops[10]
     assert _map_png(page) != before
     page.locator(SLIDER).focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_timeout(200)
-    assert _value(page) == 11  # keyboard arrows step it too
+    assert _value(page) == stops[11]  # keyboard arrows step one frame, as the buttons do
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(200)
+    assert _value(page) == stops[9]
     assert len(page.sent) == frames  # nothing went to the server: no script rerun
 
 
@@ -67,7 +83,7 @@ def test_play_advances_the_step_and_pause_stops_it(page):
     page.wait_for_timeout(900)
     page.get_by_role("button", name="Pause").first.click()
     stopped = _value(page)
-    assert 0 < stopped <= 103
+    assert stopped in _stops()[1:]  # it moved, frame by frame
     page.wait_for_timeout(700)
     assert _value(page) == stopped  # paused: it stays
     assert len(page.sent) == frames  # playing costs the server nothing

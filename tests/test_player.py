@@ -1,6 +1,8 @@
 """Stepping through a run in the browser: the frames shipped, the slider's range, the layers that
 read the shown step, and the buttons' code (it never sends anything back to the server)."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -19,14 +21,16 @@ def test_a_long_run_ships_at_most_300_frames_and_keeps_its_exact_last_point():
     assert last["step"] == k and last["next"] == player.FOREVER
     assert (last["x"], last["y"]) == (1.0, 0.0)
     assert (frame["next"].iloc[:-1].to_numpy() == frame["step"].iloc[1:].to_numpy()).all()
-    every, top = player.slider_range(frame)
-    assert every == player.stride(k) == 17 and top % every == 0 and top >= k > top - every
+    assert player.stride(k) == 17 and (frame["step"].iloc[:-1] % 17 == 0).all()
+    assert list(frame["j"]) == list(range(len(frame))) and (frame["last"] == len(frame) - 1).all()
+    stops = player.stops(frame)
+    assert len(stops) == len(frame) and stops[0] == 0 and stops[-1] == player.POSITIONS
 
 
 def test_a_short_run_ships_every_step():
     frame = player.frames({0: (np.zeros((51, 2)), np.zeros(51))})
     assert list(frame["step"]) == list(range(51))
-    assert player.slider_range(frame) == (1, 50)
+    assert player.stops(frame) == [20 * i for i in range(51)]  # 1,000 positions over 50 steps
 
 
 def test_several_runs_share_one_stride_and_each_keeps_its_end():
@@ -43,18 +47,55 @@ def test_several_runs_share_one_stride_and_each_keeps_its_end():
         76,
         77,
     }
+    # One frame index over both runs: "b" ends at index 20 (step 77) and then stays, "a" goes on.
+    assert frame["last"].iloc[0] == 251  # steps 0, 4, ..., 1000 and 77
+    b = frame[frame["run"] == "b"]
+    assert b["j"].iloc[-1] == 20 and b["jn"].iloc[-1] == player.FOREVER
+    a = frame[frame["run"] == "a"].set_index("step")
+    assert a.loc[76, "jn"] == 21 and a.loc[80, "j"] == 21  # "a" stays at step 76 while "b" shows its step 77
+
+
+def _shown(frame: pd.DataFrame, position: int) -> pd.DataFrame:
+    """The rows the chart's ball layer keeps at a slider position (its filter, in Python)."""
+    index = np.floor(position * frame["last"] / player.POSITIONS + 0.5)
+    return frame[(frame["j"] <= index) & (frame["jn"] > index)]
+
+
+def test_each_stop_shows_its_own_frame_and_each_run_one_ball():
+    frame = player.frames({"a": (np.zeros((1001, 2)), np.zeros(1001)), "b": (np.ones((78, 2)), np.zeros(78))})
+    stops = player.stops(frame)
+    assert len(stops) == 252 and stops == sorted(set(stops))
+    for j, position in enumerate(stops):
+        shown = _shown(frame, position)
+        assert sorted(shown["run"]) == ["a", "b"], position  # one ball per run, at every stop
+        assert shown["j"].max() == j
+    assert _shown(frame, 0)["step"].tolist() == [0, 0]
+    assert _shown(frame, player.POSITIONS).set_index("run")["step"].to_dict() == {"a": 1000, "b": 77}
+
+
+def test_the_slider_is_the_same_for_runs_of_any_length():
+    """A new run sends the same spec (so the chart redraws in place): the slider's range does not
+    depend on the run, only the data do."""
+    short = analysis.surface_run(analysis.DEFAULT_RUN)
+    long = analysis.surface_run(dataclasses.replace(analysis.DEFAULT_RUN, lr=0.002))
+    assert short.run.steps != long.run.steps
+    (p1,) = [p for p in figures.run_map(short).spec["params"] if p["name"] == player.POSITION_PARAM]
+    (p2,) = [p for p in figures.run_map(long).spec["params"] if p["name"] == player.POSITION_PARAM]
+    assert p1 == p2 and p1["value"] == p1["bind"]["max"] == player.POSITIONS
 
 
 def _layers_reading(spec: dict) -> list[dict]:
-    return [layer for layer in spec["layer"] if player.STEP_PARAM in str(layer.get("transform", ""))]
+    return [layer for layer in spec["layer"] if player.POSITION_PARAM in str(layer.get("transform", ""))]
 
 
 def test_the_descent_map_draws_the_path_up_to_the_shown_step_and_starts_at_the_end():
     res = analysis.surface_run(analysis.DEFAULT_RUN)
     spec = figures.run_map(res).spec
-    (param,) = [p for p in spec["params"] if p["name"] == player.STEP_PARAM]
-    assert param["value"] == param["bind"]["max"] == res.run.steps == 103
+    (param,) = [p for p in spec["params"] if p["name"] == player.POSITION_PARAM]
+    assert param["value"] == param["bind"]["max"] == player.POSITIONS
     assert param["bind"]["input"] == "range" and param["bind"]["step"] == 1
+    assert ui_player.stops_of(figures.run_map(res))[-1] == player.POSITIONS and res.run.steps == 103
+    assert len(ui_player.stops_of(figures.run_map(res))) == 104  # every step of the run is a stop
     marks = [layer["mark"]["type"] for layer in _layers_reading(spec)]
     assert marks == ["line", "line", "point", "text", "text"]  # halo, path so far, ball, readout
     (drop,) = [p for p in spec["params"] if p["name"] == figures.DROP]
@@ -68,6 +109,8 @@ def test_the_race_map_steps_six_balls_with_six_colours_and_shapes():
     colours = ball["encoding"]["color"]["scale"]["range"]
     shapes = ball["encoding"]["shape"]["scale"]["range"]
     assert len(set(colours)) == len(set(shapes)) == 6
+    readout = [layer for layer in _layers_reading(spec) if layer["mark"]["type"] == "text"]
+    assert len(readout) == 2 and all("aggregate" in str(layer["transform"]) for layer in readout)  # one step
 
 
 def test_a_click_drops_the_ball_at_the_cell_centre():
@@ -80,7 +123,7 @@ def test_a_click_drops_the_ball_at_the_cell_centre():
 def test_the_buttons_send_nothing_back_and_stop_their_timer():
     js = ui_player._JS
     assert "setStateValue" not in js and "setTriggerValue" not in js
-    assert "return () => stop()" in js and "clearInterval" in js
+    assert "return () => { stop();" in js and "clearInterval" in js and "removeEventListener" in js
     assert 'form.vega-bindings input[type="range"]' in js
 
 

@@ -1,10 +1,18 @@
 """Stepping through a run on a map in the browser: the path is shipped once, and a Vega-Lite
-variable bound to a range slider (:data:`STEP_PARAM`) picks the step shown, so moving it redraws
-the chart without a round trip to the server. Play and pause (``explainer.ui.player``) move that
-same slider on a timer.
+variable bound to a range slider (:data:`POSITION_PARAM`) picks the moment shown, so moving it
+redraws the chart without a round trip to the server. Play and pause (``explainer.ui.player``) move
+that same slider on a timer.
 
 Timer-driven selections (Vega-Lite's ``"on": "timer"``) do not work on layered charts, and maps are
 layers: a bound variable does.
+
+The slider runs over a fixed :data:`POSITIONS` whatever the run's length; each frame carries its
+index ``j`` among the frames' steps, the index ``jn`` of its run's next frame, and ``last``, the
+last index, and the chart shows frame ``round(position * last / POSITIONS)``. A slider ranged over
+the run's own steps would write the run's length into the spec, and a new spec makes Streamlit
+embed the chart anew (0.3 to 0.7 s for a map) where new data alone is swapped into the live view.
+The shown step is written on the map (the slider's own number, a position, is hidden by
+``explainer.ui.player``), and the buttons step from frame to frame (:func:`stops`).
 """
 
 from __future__ import annotations
@@ -18,14 +26,14 @@ from explainer.charts.lazy import alt
 from explainer.charts.maps import WEIGHT_AXES, _axes
 from explainer.charts.theme import OKABE_ITO, PATH_COLOR, names
 
-#: The Vega-Lite variable holding the step shown; layers filter on it.
-STEP_PARAM = "shown_step"
+#: The Vega-Lite variable holding the slider's position; layers filter on it.
+POSITION_PARAM = "shown_at"
+#: The slider's positions run from 0 to this, for every run (see the module's docstring).
+POSITIONS = 1000
 #: Most frames shipped per run (the exact last point is always among them).
 MAX_FRAMES = 300
-#: ``next`` of a run's last frame: it stays shown for every later step.
+#: ``next`` (and ``jn``) of a run's last frame: it stays shown for every later step.
 FOREVER = 10**9
-#: The slider's label (the space keeps it apart from the number Vega prints beside the slider).
-SLIDER_NAME = "step "
 
 
 def stride(last_step: int, most: int = MAX_FRAMES) -> int:
@@ -55,7 +63,7 @@ def frames(runs: dict, *, every: int | None = None, most: int = MAX_FRAMES) -> p
 def sampled(runs: dict) -> pd.DataFrame:
     """Frames of runs that were already thinned: ``runs`` maps a run's id to ``(steps (k,), xy (k, 2),
     losses (k,))`` with the steps kept (its first and last among them); the same columns as
-    :func:`frames`."""
+    :func:`frames`, and the frame indices the slider reads (see the module's docstring)."""
     parts = []
     for run, (steps, xy, losses) in runs.items():
         steps, xy = np.asarray(steps, int), np.asarray(xy, float)
@@ -71,34 +79,45 @@ def sampled(runs: dict) -> pd.DataFrame:
                 }
             )
         )
-    return pd.concat(parts, ignore_index=True)
+    frame = pd.concat(parts, ignore_index=True)
+    union = np.unique(frame["step"].to_numpy())
+    frame["j"] = np.searchsorted(union, frame["step"].to_numpy())
+    ahead = frame["next"].to_numpy()
+    frame["jn"] = np.where(ahead == FOREVER, FOREVER, np.searchsorted(union, np.minimum(ahead, union[-1])))
+    frame["last"] = len(union) - 1
+    return frame
 
 
-def slider_range(frame: pd.DataFrame) -> tuple[int, int]:
-    """``(stride, last)``: the slider moves in strides and ends on a multiple of the stride at or
-    beyond every run's last step (a range input cannot stop between its strides)."""
-    gaps = frame.groupby("run")["step"].diff().dropna()  # the stride, or less before a run's last step
-    every = int(gaps.max()) if len(gaps) else 1
-    top = int(frame["step"].max())
-    return every, every * math.ceil(top / every)
+def stops(frame: pd.DataFrame) -> list[int]:
+    """The slider's position for each frame index, from the first to the last: where the play and
+    step buttons put it (all distinct while there are no more than :data:`POSITIONS` + 1 frames)."""
+    last = int(frame["last"].iloc[0]) if len(frame) else 0
+    if last == 0:
+        return [POSITIONS]
+    at = np.floor(np.arange(last + 1) * POSITIONS / last + 0.5).astype(int)
+    return [int(p) for p in dict.fromkeys(at.tolist())]
 
 
-def step_param(frame: pd.DataFrame, unit: str = "step") -> alt.Parameter:
-    """The shown step, starting at the end of the run, bound to a range slider."""
-    every, top = slider_range(frame)
+def step_param(unit: str = "step") -> alt.Parameter:
+    """The slider's position, starting at the end of the run (the same for every run)."""
     return alt.param(
-        name=STEP_PARAM,
-        value=top,
-        bind=alt.binding_range(min=0, max=top, step=every, name=f"{unit} "),
+        name=POSITION_PARAM,
+        value=POSITIONS,
+        bind=alt.binding_range(min=0, max=POSITIONS, step=1, name=f"{unit} "),
     )
 
 
+def _index() -> str:
+    """The frame index shown at the slider's position (Vega expression)."""
+    return f"round({POSITION_PARAM} * datum.last / {POSITIONS})"
+
+
 def _shown_upto():
-    return f"datum.step <= {STEP_PARAM}"
+    return f"datum.j <= {_index()}"
 
 
 def _shown_now():
-    return f"datum.step <= {STEP_PARAM} && datum.next > {STEP_PARAM}"
+    return f"datum.j <= {_index()} && datum.jn > {_index()}"
 
 
 def stepped(
@@ -124,13 +143,13 @@ def stepped(
 
     One run is drawn in ``color``; several runs get ``colors`` and ``shapes`` (run id -> colour /
     Vega shape) with a legend that reads ``run_names`` (run id -> name). ``readout`` writes the shown
-    step and its loss in the map's top-left corner (one run only).
+    step in the map's top-left corner, and with one run its loss.
     """
     x, y = _axes(bounds, titles)
     runs = list(dict.fromkeys(frame["run"]))
-    several = colors is not None
+    several = colors is not None or len(runs) > 1
     base = alt.Chart(frame).encode(x=x, y=y, order=alt.Order("step:Q"), detail=alt.Detail("run:N"))
-    if several:
+    if colors is not None:
         scale = alt.Scale(domain=runs, range=[colors[r] for r in runs])
         label = names(run_names) if run_names else None
         legend = alt.Legend(
@@ -160,13 +179,13 @@ def stepped(
         )
     halo = base.transform_filter(_shown_upto()).mark_line(color="black", strokeWidth=width + 2, opacity=0.45, clip=True)
     layers = [ghost, halo, trail, ball]
-    if readout and not several:
-        layers += _readout(frame, unit)
+    if readout:
+        layers += _readout(frame, unit, loss=not several)
     out = chart.copy()
     # ``on_top`` (the critical points) over the runs: a ball that ends on a minimum leaves its
     # marker readable.
     out.layer = [*chart.layer, *layers, *on_top]
-    return out.add_params(step_param(frame, unit))
+    return out.add_params(step_param(unit))
 
 
 def _tooltips(run_names: dict | None) -> list:
@@ -175,13 +194,14 @@ def _tooltips(run_names: dict | None) -> list:
     return ([alt.Tooltip("run:N", title="optimiser")] if run_names else []) + tips
 
 
-def _readout(frame: pd.DataFrame, unit: str = "step") -> list[alt.Chart]:
-    """The shown step and its loss, white on a dark shadow, in the plot's top-left corner."""
-    text = (
-        alt.Chart(frame)
-        .transform_filter(_shown_now())
-        .transform_calculate(readout=f"'{unit} ' + datum.step + ' · loss ' + format(datum.loss, '.4g')")
-    )
+def _readout(frame: pd.DataFrame, unit: str = "step", *, loss: bool = True) -> list[alt.Chart]:
+    """The shown step (and, for one run, its loss), white on a dark shadow, in the plot's top-left
+    corner. With several runs it is the furthest step any run has reached."""
+    text = alt.Chart(frame).transform_filter(_shown_now())
+    if loss:
+        text = text.transform_calculate(readout=f"'{unit} ' + datum.step + ' · loss ' + format(datum.loss, '.4g')")
+    else:
+        text = text.transform_aggregate(step="max(step)").transform_calculate(readout=f"'{unit} ' + datum.step")
     common = dict(align="left", baseline="top", fontSize=12, fontWeight="bold")
     shadow = text.mark_text(color="black", opacity=0.75, dx=1, dy=1, **common).encode(
         x=alt.XValue(6), y=alt.YValue(6), text=alt.Text("readout:N")

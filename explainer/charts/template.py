@@ -66,15 +66,11 @@ class _Hoist:
         return f"data('{self.host}')[0]"
 
     def text(self, lines) -> dict:
-        """An expression for a title's text: a string, or a list of lines (kept as lines)."""
+        """An expression for a title's text, a string or a list of lines: always read back as lines,
+        so that a subtitle of one line and one of two send the same spec."""
         name = f"{PREFIX}{len(self.columns)}"
-        if isinstance(lines, str):
-            self.columns[name] = lines
-            read = f"{self._row()}.{name}"
-        else:
-            self.columns[name] = "\n".join(lines)
-            read = f"split({self._row()}.{name}, '\\n')"
-        return {"expr": f"length(data('{self.host}')) ? {read} : ''"}
+        self.columns[name] = lines if isinstance(lines, str) else "\n".join(lines)
+        return {"expr": f"length(data('{self.host}')) ? split({self._row()}.{name}, '\\n') : ''"}
 
     def numbers(self, values: list) -> dict:
         """An expression for a list of numbers (tick values, a range)."""
@@ -166,7 +162,8 @@ def _value(expr: str, rows: dict):
     values = [rows[host][column] for host, column in refs]
     if "? [" in expr:
         return [float(v) for v in values]
-    return str(values[0]).split("\n") if "split(" in expr else str(values[0])
+    lines = str(values[0]).split("\n")
+    return lines if len(lines) > 1 else lines[0]
 
 
 def _resolve(node, rows: dict):

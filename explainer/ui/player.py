@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explainer.charts import Figure
+from explainer.charts.player import stops
+
 _HTML = """
 <div class="player" role="group" aria-label="Play the run">
   <button type="button" data-act="first" title="Back to the start" aria-label="Back to the start">|◀</button>
@@ -32,15 +35,27 @@ _CSS = """
 .player button:focus-visible { outline: 2px solid var(--st-primary-color); }
 """
 
-# Trusted code only: nothing from a link or a reader goes into it; the container's key arrives as data.
+# Trusted code only: nothing from a link or a reader goes into it; the container's key and the
+# slider's stops arrive as data.
 _JS = """
 export default function (component) {
   const { data, parentElement } = component;
   const host = parentElement.host || parentElement;
-  const box = host.closest('.st-key-' + CSS.escape(data.key));
+  const scope = '.st-key-' + CSS.escape(data.key);
+  const box = host.closest(scope);
   const root = parentElement;
   const play = root.querySelector('[data-act="play"]');
+  const stops = data.stops.length ? data.stops : [0];
+  const last = stops[stops.length - 1];
   let timer = null;
+  // The slider's own number is a position, not a step: the map writes the step.
+  const style = 'explainer-player-' + data.key;
+  if (!document.getElementById(style)) {
+    const el = document.createElement('style');
+    el.id = style;
+    el.textContent = scope + ' form.vega-bindings input[type="range"] + span { display: none; }';
+    document.head.appendChild(el);
+  }
   const slider = () => box && box.querySelector('form.vega-bindings input[type="range"]');
   const set = (v) => {
     const s = slider();
@@ -48,6 +63,8 @@ export default function (component) {
     s.value = String(v);
     s.dispatchEvent(new Event('input', { bubbles: true }));
   };
+  const after = (v) => stops.find((p) => p > v) ?? last;
+  const before = (v) => [...stops].reverse().find((p) => p < v) ?? stops[0];
   const stop = () => {
     if (timer !== null) { clearInterval(timer); timer = null; }
     play.textContent = '▶ Play';
@@ -56,15 +73,16 @@ export default function (component) {
   const tick = () => {
     const s = slider();
     if (!s || !s.isConnected) { stop(); return; }
-    const next = Number(s.value) + Number(s.step || 1);
-    if (next >= Number(s.max)) { set(s.max); stop(); } else { set(next); }
+    const next = after(Number(s.value));
+    set(next);
+    if (next >= last) stop();
   };
   play.onclick = () => {
     if (timer !== null) { stop(); return; }
     const s = slider();
     if (!s) return;
-    if (Number(s.value) >= Number(s.max)) set(s.min);
-    const frames = Math.max(1, (Number(s.max) - Number(s.min)) / Number(s.step || 1));
+    if (Number(s.value) >= last) set(stops[0]);
+    const frames = Math.max(1, stops.length - 1);
     timer = setInterval(tick, Math.min(200, Math.max(30, data.seconds * 1000 / frames)));
     play.textContent = '⏸ Pause';
     play.setAttribute('aria-label', 'Pause');
@@ -73,13 +91,21 @@ export default function (component) {
     stop();
     const s = slider();
     if (!s) return;
-    const v = Number(s.value) + sign * Number(s.step || 1);
-    set(Math.min(Number(s.max), Math.max(Number(s.min), v)));
+    set(sign > 0 ? after(Number(s.value)) : before(Number(s.value)));
   };
+  // Arrow keys on the slider step one frame, as the buttons do (not one of its many positions).
+  const keys = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 };
+  const onKey = (e) => {
+    const s = slider();
+    if (!s || e.target !== s || !(e.key in keys)) return;
+    e.preventDefault();
+    nudge(keys[e.key]);
+  };
+  if (box) box.addEventListener('keydown', onKey, true);
   root.querySelector('[data-act="back"]').onclick = () => nudge(-1);
   root.querySelector('[data-act="fwd"]').onclick = () => nudge(1);
-  root.querySelector('[data-act="first"]').onclick = () => { stop(); const s = slider(); if (s) set(s.min); };
-  return () => stop();
+  root.querySelector('[data-act="first"]').onclick = () => { stop(); set(stops[0]); };
+  return () => { stop(); if (box) box.removeEventListener('keydown', onKey, true); };
 }
 """
 
@@ -91,7 +117,18 @@ def container_class(key: str) -> str:
     return f"st-key-{key}"
 
 
-def player(box_key: str, *, seconds: float = 8.0) -> None:
-    """Play / pause / step buttons for the stepped chart drawn in ``st.container(key=box_key)``
-    (call this inside that container). A whole run plays in about ``seconds``."""
-    _PLAYER(key=f"{box_key}-buttons", data={"key": box_key, "seconds": float(seconds)}, width="content")
+def player(box_key: str, fig: Figure, *, seconds: float = 8.0) -> None:
+    """Play / pause / step buttons for ``fig``, the stepped chart drawn in
+    ``st.container(key=box_key)`` (call this inside that container). A whole run plays in about
+    ``seconds``."""
+    data = {"key": box_key, "seconds": float(seconds), "stops": stops_of(fig)}
+    _PLAYER(key=f"{box_key}-buttons", data=data, width="content")
+
+
+def stops_of(fig: Figure) -> list[int]:
+    """The slider positions of ``fig``'s frames (see :func:`explainer.charts.player.stops`): from
+    its data set with frame indices."""
+    for frame in fig.frames.values():
+        if {"j", "jn", "last"} <= set(frame.columns):
+            return stops(frame)
+    return []

@@ -52,7 +52,7 @@ def basin_map(res: Basins) -> Figure:
     )
     if res.paths:  # the example runs, stepped together in the browser (explainer.charts.player)
         runs = {p.run: (p.steps, p.xy, surface.value(p.xy)) for p in res.paths}
-        chart = player.stepped(chart, player.sampled(runs), bounds, width=1.8, readout=False, on_top=(critical,))
+        chart = player.stepped(chart, player.sampled(runs), bounds, width=1.8, on_top=(critical,))
     else:
         chart.layer = [*chart.layer, critical]
     return figure(chart, frame)

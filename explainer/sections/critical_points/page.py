@@ -138,7 +138,7 @@ def _ends_part(res: analysis.Basins, map_fig, counts_fig) -> None:
             map_fig, name=f"critical-points-basins-{name}", key=f"{SLUG}.export.map", caption=words.counts_caption(res)
         )
         if res.paths:
-            player(MAP_BOX)
+            player(MAP_BOX, map_fig)
     with right:
         show_chart(
             counts_fig,

@@ -171,7 +171,6 @@ def race_map(res: Race) -> Figure:
         shapes=player.RACE_SHAPES,
         run_names=METHODS,
         width=2.0,
-        readout=False,
         on_top=(critical,),
     )
     return figure(chart, frame)

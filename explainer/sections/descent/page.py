@@ -173,7 +173,7 @@ def _surface_part(form: ui.Form, ctx: Context) -> None:
             selection_mode=[figures.DROP],
             chart_key=MAP_CHART,
         )
-        player(MAP_BOX)
+        player(MAP_BOX, map_fig)
     with right:
         show_chart(
             curves_fig,
@@ -207,7 +207,7 @@ def _race_part(run: analysis.RunSettings, ctx: Context) -> None:
         show_chart(
             race_fig, name=f"descent-race-{run.surface}", key=f"{SLUG}.export.race", caption=words.race_caption(res)
         )
-        player(RACE_BOX)
+        player(RACE_BOX, race_fig)
     st.dataframe(
         table,
         hide_index=True,

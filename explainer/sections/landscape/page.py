@@ -251,7 +251,7 @@ def _plane_part(views: _Views) -> None:
     left, right = st.columns([1.15, 1], gap="medium")
     with left, st.container(key=PLANE_BOX):
         show_chart(map_fig, name="landscape-path-plane", key=f"{SLUG}.export.plane", caption=words.plane_caption(view))
-        player(PLANE_BOX)
+        player(PLANE_BOX, map_fig)
     with right:
         show_chart(
             line_fig, name="landscape-straight-line", key=f"{SLUG}.export.line", caption=words.line_caption(view)
