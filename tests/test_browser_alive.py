@@ -43,13 +43,17 @@ def _map_png(page) -> bytes:
     return page.locator(f"{MAP} [data-testid='stVegaLiteChart'] canvas").first.screenshot()
 
 
-def _stops() -> list[int]:
-    """The slider positions of the default run's 104 frames (steps 0 to 103)."""
+def _stops(**changes) -> list[int]:
+    """The slider positions of the frames of the default run (104 frames, steps 0 to 103), or of
+    the run with ``changes`` to its settings."""
+    import dataclasses
+
     from explainer.core.analyses import descent as analysis
     from explainer.sections.descent import figures
     from explainer.ui.player import stops_of
 
-    return stops_of(figures.run_map(analysis.surface_run(analysis.DEFAULT_RUN)))
+    settings = dataclasses.replace(analysis.DEFAULT_RUN, **changes)
+    return stops_of(figures.run_map(analysis.surface_run(settings)))
 
 
 def test_the_step_slider_redraws_the_map_without_a_rerun(page):
@@ -87,6 +91,26 @@ def test_play_advances_the_step_and_pause_stops_it(page):
     page.wait_for_timeout(700)
     assert _value(page) == stopped  # paused: it stays
     assert len(page.sent) == frames  # playing costs the server nothing
+
+
+def test_after_a_new_step_size_the_buttons_and_keys_step_the_new_run(page):
+    """A new run has new stops: the buttons take them (and do not also act on the old ones)."""
+    from explainer import bench
+
+    old, new = _stops(), _stops(lr=0.001)
+    assert old[1] != new[1] and old[2] != new[2]  # 104 frames against 251 (1,000 steps, every 4th)
+    control = bench._control(bench.Probe("descent", "descent.lr"))
+    bench.change(page, control, 0.001, 6)
+    page.wait_for_timeout(500)
+    assert _value(page) == new[-1]
+    page.get_by_role("button", name="Back to the start").first.click()
+    page.get_by_role("button", name="One step on").first.click()
+    page.wait_for_timeout(200)
+    assert _value(page) == new[1]
+    page.locator(SLIDER).focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(200)
+    assert _value(page) == new[2]  # one frame on, not two (one listener only)
 
 
 def _caption(page) -> str:

@@ -123,7 +123,8 @@ def test_a_click_drops_the_ball_at_the_cell_centre():
 def test_the_buttons_send_nothing_back_and_stop_their_timer():
     js = ui_player._JS
     assert "setStateValue" not in js and "setTriggerValue" not in js
-    assert "return () => { stop();" in js and "clearInterval" in js and "removeEventListener" in js
+    assert "return cleanup;" in js and "clearInterval" in js and "removeEventListener" in js
+    assert "root.__playerCleanup()" in js  # a call with new data first undoes the last one
     assert 'form.vega-bindings input[type="range"]' in js
 
 

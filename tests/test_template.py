@@ -5,6 +5,7 @@ draws exactly what the chart draws."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 
@@ -16,7 +17,7 @@ import vl_convert
 import pages
 from explainer.charts import _records, figure
 from explainer.charts.template import PREFIX, resolved, template
-from explainer.charts.theme import themed
+from explainer.charts.theme import names, themed
 from explainer.ui.display import RECORD
 
 
@@ -63,6 +64,44 @@ def test_two_runs_that_differ_in_data_and_numbers_make_one_template():
     (ta, fa), (tb, fb) = template(a.views, a.frames), template(b.views, b.frames)
     assert ta == tb
     assert not fa["data0"].equals(fb["data0"]) and not fa["data1"].equals(fb["data1"])
+
+
+def _named(epochs: int) -> alt.Chart:
+    """Two moments of a run, their legend and tooltips naming them with the run's length."""
+    frame = pd.DataFrame({"when": ["early", "end"], "v": [1.0, 2.0]})
+    table = names({"early": "epoch 1", "end": f"end (epoch {epochs})"}, "datum.when")
+    legend = alt.Legend(labelExpr=names({"early": "epoch 1", "end": f"end (epoch {epochs})"}))
+    return (
+        alt.Chart(frame)
+        .transform_calculate(moment=table)
+        .mark_point()
+        .encode(x="v:Q", color=alt.Color("when:N", legend=legend), tooltip="moment:N")
+    )
+
+
+def test_lookup_tables_of_names_move_to_the_data_and_read_back():
+    a, b = (figure(_named(n), pd.DataFrame()) for n in (40, 80))
+    (ta, fa), (tb, fb) = template(a.views, a.frames), template(b.views, b.frames)
+    assert ta == tb  # the run's length travels in the data, not in the spec
+    assert "epoch 40" not in json.dumps(ta) and "end (epoch 40)" in fa["data0"].iloc[0].tolist()
+    assert "end (epoch 80)" in fb["data0"].iloc[0].tolist()
+    legend = ta["encoding"]["color"]["legend"]["labelExpr"]
+    assert legend.startswith("(length(data('data0')) ? {\"early\": data('data0')[0]._spec") and legend.endswith(
+        "[datum.label]"
+    )
+    back = resolved(ta, fa)
+    renamed = json.loads(re.sub(r'"frame-[0-9a-f]+"', '"X"', json.dumps(a.views)))
+    assert json.loads(re.sub(r'"data\d"', '"X"', json.dumps(back))) == renamed
+    # Drawn, the template names the moments as the chart does.
+    assert _svg(ta, fa) == _svg(a.views, a.frames)
+
+
+def test_an_expression_that_is_not_a_table_of_names_stays_as_it_is():
+    frame = pd.DataFrame({"v": [1.0, 2.0]})
+    for expr in ('({"a": 1})[datum.k]', "({})[datum.k]", "datum.v > 1 ? ({'a': 'x'}) : 'y'", '({"a": "b"}).a'):
+        fig = figure(alt.Chart(frame).transform_calculate(w=expr).mark_point().encode(x="v:Q"), frame)
+        spec, _ = template(fig.views, fig.frames)
+        assert spec["transform"][0]["calculate"] == expr
 
 
 def test_a_log_range_a_colour_domain_and_a_chart_without_named_data_stay_literal():
@@ -158,15 +197,18 @@ _KEPT = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]'
 
 
 def test_in_the_browser_a_new_step_size_redraws_both_maps_in_place(browser, server):
-    """Between two small step sizes (both runs take every step, so the map's step slider keeps
-    its range), descent's run and race maps stay on their canvases: their Vega views took the
-    new data, where an embed anew would draw on new ones."""
+    """Between two step sizes whose runs differ in length (1,000 steps and fewer: the maps' step
+    sliders do not depend on it), descent's run and race maps stay on their canvases: their Vega
+    views took the new data, where an embed anew would draw on new ones."""
     from explainer import bench
+    from explainer.core.analyses import descent as analysis
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     charts = bench._open(page, server, "?section=descent")
     control = bench._control(bench.Probe("descent", "descent.lr"))
-    small = sorted(v for v in bench._values(control) if v != control.default)[:2]
+    small = (0.001, 0.03)
+    lengths = [analysis.surface_run(dataclasses.replace(analysis.DEFAULT_RUN, lr=v)).run.steps for v in small]
+    assert lengths[0] == 1000 > lengths[1]
     bench.change(page, control, small[0], charts)
     before = page.evaluate(_KEPT)
     assert before.count(False) >= 2  # the two maps draw on canvases

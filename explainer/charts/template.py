@@ -13,8 +13,10 @@ state the run's numbers ("step size 0.003", "1,116 steps").
 chart reads, from which Vega expressions (``data('data2')[0]._spec0``) read them back. The
 expressions name that data set, so data sets are renamed by their order of first use (``data0``,
 ``data1``, ...) instead of by a hash of their contents (:func:`explainer.charts.frame_name`).
-Two settings of a control that change only data, titles, tick values or ranges then give the
-very same spec, and the browser redraws the chart in place. The drawing is unchanged: the exports
+Lookup tables of display names (``explainer.charts.theme.names``) in label expressions and
+calculated fields move the same way, since their names may state a number too ("end (epoch 80)").
+Two settings of a control that change only data, titles, tick values, ranges or such names then
+give the very same spec, and the browser redraws the chart in place. The drawing is unchanged: the exports
 and the tests' own specs (:attr:`explainer.charts.Figure.spec`) keep the plain text. (Streamlit
 also writes a chart's alt text into its spec: see ``explainer.ui.display.chart_alt``.)
 """
@@ -72,6 +74,16 @@ class _Hoist:
         self.columns[name] = lines if isinstance(lines, str) else "\n".join(lines)
         return {"expr": f"length(data('{self.host}')) ? split({self._row()}.{name}, '\\n') : ''"}
 
+    def lookup(self, table: dict[str, str]) -> str:
+        """An expression for a lookup table of display names (``explainer.charts.theme.names``)
+        whose names state the run's numbers ("end (epoch 80)")."""
+        entries = []
+        for key, value in table.items():
+            name = f"{PREFIX}{len(self.columns)}"
+            self.columns[name] = value
+            entries.append(f"{json.dumps(key)}: {self._row()}.{name}")
+        return f"(length(data('{self.host}')) ? {{{', '.join(entries)}}} : {{}})"
+
     def numbers(self, values: list) -> dict:
         """An expression for a list of numbers (tick values, a range)."""
         names = []
@@ -97,6 +109,44 @@ def _hoist_title(view: dict, hoist: _Hoist) -> None:
             isinstance(value, list) and value and all(isinstance(v, str) for v in value)
         ):
             title[prop] = hoist.text(value)
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _hoist_lookups(expr: str, hoist: _Hoist) -> str:
+    """``expr`` with each lookup table ``({"id": "name", ...})[...]`` read from the host instead."""
+    out, at = [], 0
+    while (start := expr.find("({", at)) >= 0:
+        try:
+            table, end = _DECODER.raw_decode(expr, start + 1)
+        except ValueError:
+            table, end = None, start + 2
+        if (
+            isinstance(table, dict)
+            and table
+            and all(isinstance(v, str) for v in table.values())
+            and expr.startswith(")[", end)
+        ):
+            out += [expr[at:start], hoist.lookup(table)]
+            at = end + 1
+        else:
+            out.append(expr[at : start + 2])
+            at = start + 2
+    return "".join(out) + expr[at:]
+
+
+def _hoist_expressions(node, hoist: _Hoist) -> None:
+    """Every ``labelExpr`` (axes, legends, headers) and ``calculate`` under ``node``, in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("labelExpr", "calculate") and isinstance(value, str):
+                node[key] = _hoist_lookups(value, hoist)
+            else:
+                _hoist_expressions(value, hoist)
+    elif isinstance(node, list):
+        for value in node:
+            _hoist_expressions(value, hoist)
 
 
 def _hoist_numbers(view: dict, hoist: _Hoist) -> None:
@@ -146,6 +196,7 @@ def template(spec: dict, frames: dict[str, pd.DataFrame]) -> tuple[dict, dict[st
     for view in _views(out):  # ``out`` is a fresh copy (the JSON round trip): edited in place
         _hoist_title(view, hoist)
         _hoist_numbers(view, hoist)
+    _hoist_expressions({k: v for k, v in out.items() if k != "datasets"}, hoist)
     if hoist.columns:
         named[host] = named[host].assign(**hoist.columns)
     return out, named
@@ -166,7 +217,19 @@ def _value(expr: str, rows: dict):
     return lines if len(lines) > 1 else lines[0]
 
 
+#: A lookup table as :meth:`_Hoist.lookup` writes it.
+_LOOKUP = re.compile(r"\(length\(data\('[^']+'\)\) \? (\{[^{}]*\}) : \{\}\)")
+
+
+def _resolve_text(expr: str, rows: dict) -> str:
+    """An expression with its lookup tables written back in (see :func:`_hoist_lookups`)."""
+    expr = _LOOKUP.sub(lambda m: f"({m.group(1)})", expr)
+    return _READ.sub(lambda m: json.dumps(rows[m.group(1)][m.group(2)]), expr)
+
+
 def _resolve(node, rows: dict):
+    if isinstance(node, str) and _READ.search(node):
+        return _resolve_text(node, rows)
     if isinstance(node, dict):
         if set(node) == {"expr"} and isinstance(node["expr"], str) and _READ.search(node["expr"]):
             return _value(node["expr"], rows)

@@ -45,6 +45,9 @@ export default function (component) {
   const box = host.closest(scope);
   const root = parentElement;
   const play = root.querySelector('[data-act="play"]');
+  // Streamlit calls this function again when the data change (a new run: new stops) without
+  // calling the cleanup it returned before: undo the last call's timer and key listener first.
+  if (root.__playerCleanup) root.__playerCleanup();
   const stops = data.stops.length ? data.stops : [0];
   const last = stops[stops.length - 1];
   let timer = null;
@@ -105,7 +108,9 @@ export default function (component) {
   root.querySelector('[data-act="back"]').onclick = () => nudge(-1);
   root.querySelector('[data-act="fwd"]').onclick = () => nudge(1);
   root.querySelector('[data-act="first"]').onclick = () => { stop(); set(stops[0]); };
-  return () => { stop(); if (box) box.removeEventListener('keydown', onKey, true); };
+  const cleanup = () => { stop(); if (box) box.removeEventListener('keydown', onKey, true); };
+  root.__playerCleanup = cleanup;
+  return cleanup;
 }
 """
 
