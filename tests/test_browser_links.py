@@ -119,6 +119,19 @@ def _shown(page, change: Change) -> str:
     return box.locator("input").input_value()
 
 
+def _shown_soon(page, change: Change, seconds: float = 10.0) -> str:
+    """What the control shows once it shows ``change.value``, or after ``seconds``: under load, a
+    number field once showed its default for a moment after the charts of the link's value were
+    drawn (seen once in CI, never here)."""
+    shown = _shown(page, change)
+    for _ in range(int(seconds / 0.25)):
+        if shown == change.value:
+            break
+        page.wait_for_timeout(250)
+        shown = _shown(page, change)
+    return shown
+
+
 def _settle(page, charts: int, timeout_ms: int = 120_000) -> None:
     """Wait until at least ``charts`` charts are drawn and the app is idle."""
     page.wait_for_function(CHARTS_DRAWN_JS, arg=charts, timeout=timeout_ms)
@@ -194,7 +207,7 @@ def test_a_changed_control_survives_its_link(server, browser, change):
     fresh.goto(link)
     _settle(fresh, charts)
     _no_exception(fresh)
-    assert _shown(fresh, change) == change.value
+    assert _shown_soon(fresh, change) == change.value
     assert _captions(fresh) == captions
     assert fresh.locator('[data-testid="stVegaLiteChart"]').count() == charts
     assert _params(fresh.url) == _params(link)  # the fresh page did not rewrite the link
